@@ -1,0 +1,144 @@
+"""DDL of the tables every layer relies on: audit, raw, staging, ref.
+
+The staging tables are the interface between ingestion and the SQL models in
+`sql/`: every model reads `staging.<feed>` (the current row per natural key,
+typed exactly as spec/feeds.md says) and the contract tables below.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from pipelines import REFERENCE_DIR
+from pipelines.defs.ingest.feeds import FEEDS, staging_ddl
+
+SCHEMAS = ("audit", "raw", "staging", "ref", "core", "marts")
+
+AUDIT_DDL = [
+    """create table if not exists audit.load_log (
+        file_path varchar not null,
+        feed varchar not null,
+        sha256 varchar not null,
+        status varchar not null,          -- loaded | skipped_duplicate | rejected
+        rows_read bigint,
+        rows_loaded bigint,
+        rows_quarantined bigint,
+        message varchar,
+        loaded_at timestamp not null,
+        delivery_seq bigint,              -- set on loaded files: the delivery order across runs
+        run_id varchar not null
+    )""",
+    """create table if not exists audit.quarantine (
+        feed varchar not null,
+        file_path varchar not null,
+        row_number bigint not null,
+        reason varchar not null,
+        record json,
+        delivery_seq bigint,
+        run_id varchar not null
+    )""",
+    """create table if not exists audit.runs (
+        run_id varchar primary key,
+        started_at timestamp not null,
+        finished_at timestamp,
+        as_of_date date not null,
+        landing_dir varchar,
+        status varchar not null
+    )""",
+]
+
+# Contracts (spec/contracts.md), validated in Python and landed as three
+# joinable tables. Only the current delivery of each contract_id is kept here;
+# every delivery stays in staging.contract_files.
+CONTRACT_DDL = [
+    """create table if not exists staging.contract_files (
+        contract_id varchar not null,
+        file_path varchar not null,
+        sha256 varchar not null,
+        _delivery_seq bigint not null,
+        document json not null
+    )""",
+    """create table if not exists staging.contracts (
+        contract_id varchar primary key,
+        payer_id varchar not null,
+        product_hcpcs varchar not null,
+        effective_from date not null,
+        effective_to date,
+        price_basis decimal(18,2) not null,
+        refund_cap_pct decimal(9,4) not null,
+        refund_due_days integer not null,
+        missing_evidence varchar not null,        -- no_refund | refund
+        assessment_selection varchar not null,    -- closest_to_due | best
+        baseline_window_days integer not null,
+        _delivery_seq bigint not null,
+        _file_path varchar not null
+    )""",
+    """create table if not exists staging.contract_milestones (
+        contract_id varchar not null,
+        timepoint_months integer not null,
+        window_days_before integer not null,
+        window_days_after integer not null,
+        refund_pct decimal(9,4) not null,
+        primary key (contract_id, timepoint_months)
+    )""",
+    # The criteria tree of each milestone, one row per node. The root has
+    # node_id 1 and parent_node_id null; `position` orders siblings.
+    #   kind: all | any | alive | ventilator_free_survival | score_min | score_gain | motor_milestone
+    #   instrument: for score_min / score_gain;  threshold: value (score_min) or points (score_gain)
+    #   milestone: for motor_milestone
+    """create table if not exists staging.contract_criteria (
+        contract_id varchar not null,
+        timepoint_months integer not null,
+        node_id integer not null,
+        parent_node_id integer,
+        position integer not null,
+        depth integer not null,
+        kind varchar not null,
+        instrument varchar,
+        threshold integer,
+        milestone varchar,
+        primary key (contract_id, timepoint_months, node_id)
+    )""",
+]
+
+
+def raw_ddl(feed_name: str) -> str:
+    feed = FEEDS[feed_name]
+    cols = [f'"{c}" varchar' for c in feed.column_names]
+    cols += ["_record json", "_delivery_seq bigint", "_file_path varchar", "_row_number bigint"]
+    return f"create table if not exists raw.{feed_name} (\n  " + ",\n  ".join(cols) + "\n)"
+
+
+def create_all(con: duckdb.DuckDBPyConnection) -> None:
+    """Create every schema and base table (idempotent)."""
+    for s in SCHEMAS:
+        con.execute(f"create schema if not exists {s}")
+    for ddl in AUDIT_DDL + CONTRACT_DDL:
+        con.execute(ddl)
+    for name, feed in FEEDS.items():
+        con.execute(raw_ddl(name))
+        # every typed row ever loaded (all deliveries) ...
+        con.execute(staging_ddl(feed, f"staging.{name}_history"))
+        # ... and the current row per natural key (rebuilt by ingestion)
+        con.execute(staging_ddl(feed, f"staging.{name}"))
+    load_reference(con)
+
+
+def load_reference(con: duckdb.DuckDBPyConnection) -> None:
+    """The 37 ZOLGENSMA kits (manufacturer's coding guide), exact decimals."""
+    path = (REFERENCE_DIR / "zolgensma_kits.csv").as_posix()
+    con.execute(
+        f"""
+        create or replace table ref.zolgensma_kits as
+        select
+            cast(weight_min_kg as decimal(4,1)) as weight_min_kg,
+            cast(weight_max_kg as decimal(4,1)) as weight_max_kg,
+            cast(dose_volume_ml as decimal(6,1)) as dose_volume_ml,
+            cast(vials_5_5ml as integer) as vials_5_5ml,
+            cast(vials_8_3ml as integer) as vials_8_3ml,
+            cast(vials_total as integer) as vials_total,
+            ndc_10,
+            ndc_11 as ndc                 -- 5-4-2 with dashes, as claims are normalised
+        from read_csv('{path}', all_varchar = true, header = true)
+        """
+    )

@@ -1,0 +1,58 @@
+"""Run the SQL models of `sql/` against a DuckDB connection.
+
+A model is one file `sql/<schema>/<name>.sql` holding one SELECT (a chain of
+named CTEs ending in `select * from final`). Running it materialises
+`<schema>.<name>` with `create or replace table ... as`. A sibling
+`<name>.yml` (optional) describes the table and its columns; the descriptions
+become `COMMENT ON` so analysts see them in their tools.
+
+The as-of date is a DuckDB variable: models read `getvariable('as_of')`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import duckdb
+import yaml
+
+from pipelines import SQL_DIR
+
+
+def set_as_of(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> None:
+    con.execute(f"set variable as_of = date '{as_of.isoformat()}'")
+
+
+def model_path(model: str) -> Path:
+    return SQL_DIR / f"{model}.sql"
+
+
+def run_model(con: duckdb.DuckDBPyConnection, model: str) -> int:
+    """Materialise one model; returns its row count."""
+    schema, name = model.split("/")
+    sql = model_path(model).read_text()
+    con.execute(f"create schema if not exists {schema}")
+    con.execute(f"create or replace table {schema}.{name} as\n{sql}")
+    apply_comments(con, model)
+    return con.execute(f"select count(*) from {schema}.{name}").fetchone()[0]
+
+
+def run_models(con: duckdb.DuckDBPyConnection, models: list[str]) -> dict[str, int]:
+    return {m: run_model(con, m) for m in models}
+
+
+def _quote(text: str) -> str:
+    return "'" + " ".join(str(text).split()).replace("'", "''") + "'"
+
+
+def apply_comments(con: duckdb.DuckDBPyConnection, model: str) -> None:
+    doc_path = SQL_DIR / f"{model}.yml"
+    if not doc_path.exists():
+        return
+    schema, name = model.split("/")
+    doc = yaml.safe_load(doc_path.read_text()) or {}
+    if doc.get("description"):
+        con.execute(f"comment on table {schema}.{name} is {_quote(doc['description'])}")
+    for col, text in (doc.get("columns") or {}).items():
+        con.execute(f'comment on column {schema}.{name}."{col}" is {_quote(text)}')
