@@ -1,0 +1,91 @@
+"""Ingestion assets: the build file, one asset per feed, and the contracts."""
+
+
+import datetime as dt
+
+import dagster as dg
+
+from pipelines.defs.ingest.contracts import load_contracts
+from pipelines.defs.ingest.feeds import FEEDS
+from pipelines.defs.ingest.loader import FileResult, load_feed
+from pipelines.warehouse import WarehouseResource
+
+
+@dg.asset(
+    group_name="publish",
+    kinds={"duckdb"},
+    description="Starts a run: copies the published warehouse to the build file (history accumulates) "
+    "and creates every base table and the ZOLGENSMA kit reference.",
+    pool="warehouse",
+)
+def warehouse_build(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    warehouse.prepare_build()
+    with warehouse.connect() as con:
+        con.execute(
+            "insert or replace into audit.runs values (?, ?, null, ?, ?, 'running')",
+            [context.run_id, dt.datetime.now(dt.timezone.utc).replace(tzinfo=None), warehouse.as_of_date,
+             str(warehouse.landing)],
+        )
+    return dg.MaterializeResult(
+        metadata={"build_file": str(warehouse.build_path), "as_of": warehouse.as_of_date.isoformat()}
+    )
+
+
+def _file_metadata(results: list[FileResult]) -> dict:
+    by = lambda s: [r for r in results if r.status == s]  # noqa: E731
+    loaded, rejected = by("loaded"), by("rejected")
+    return {
+        "files_loaded": len(loaded),
+        "files_skipped_duplicate": len(by("skipped_duplicate")),
+        "files_rejected": len(rejected),
+        "rows_loaded": sum(r.rows_loaded or 0 for r in loaded),
+        "rows_quarantined": sum(r.rows_quarantined or 0 for r in loaded),
+        "rejected": dg.MetadataValue.md("\n".join(f"- {r.message}" for r in rejected) or "none"),
+    }
+
+
+def _feed_asset(feed_name: str) -> dg.AssetsDefinition:
+    feed = FEEDS[feed_name]
+
+    @dg.asset(
+        key=["staging", feed_name],
+        deps=[warehouse_build],
+        group_name="ingest",
+        kinds={"duckdb", "csv", "parquet"},
+        description=f"{feed.description} Loads new files of <landing>/{feed_name}/ into raw.{feed_name}, "
+        f"types them into staging.{feed_name}_history (bad rows to audit.quarantine) and keeps the current "
+        f"row per natural key ({', '.join(feed.key)}) in staging.{feed_name}.",
+        pool="warehouse",
+    )
+    def _asset(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+        with warehouse.connect() as con:
+            results = load_feed(con, feed_name, warehouse.landing, context.run_id)
+            current = con.execute(f"select count(*) from staging.{feed_name}").fetchone()[0]
+        for r in results:
+            if r.status == "rejected":
+                context.log.warning(f"rejected {r.message}")
+        return dg.MaterializeResult(metadata={**_file_metadata(results), "current_rows": current})
+
+    return _asset
+
+
+FEED_ASSETS = [_feed_asset(f) for f in FEEDS]
+
+
+@dg.asset(
+    key=["staging", "contracts"],
+    deps=[warehouse_build],
+    group_name="ingest",
+    kinds={"duckdb", "yaml"},
+    description="Outcomes-based contracts (<landing>/contracts/*.yaml), validated, landed as "
+    "staging.contracts, staging.contract_milestones and staging.contract_criteria.",
+    pool="warehouse",
+)
+def contracts(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    with warehouse.connect() as con:
+        results = load_contracts(con, warehouse.landing, context.run_id)
+        current = con.execute("select count(*) from staging.contracts").fetchone()[0]
+    for r in results:
+        if r.status == "rejected":
+            context.log.warning(f"rejected {r.message}")
+    return dg.MaterializeResult(metadata={**_file_metadata(results), "contracts": current})

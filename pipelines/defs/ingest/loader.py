@@ -1,0 +1,274 @@
+"""Landing zone -> raw -> staging, with quarantine and the load log.
+
+Per file (spec/feeds.md):
+- identity is the SHA-256 of the content: content already loaded is skipped
+  (`skipped_duplicate`), whatever the file's name;
+- a file that cannot be read at all is `rejected` whole, with a message a
+  person can act on, and is not marked loaded (fixed content loads next run);
+- otherwise every row lands in `raw.<feed>` as delivered, is typed by the SQL
+  generated in typing_sql.py, and goes either to `staging.<feed>_history` or
+  to `audit.quarantine` with its reason: rows_read = rows_loaded + rows_quarantined.
+Each file is one transaction, so a crash never leaves half a file behind.
+
+Files load in lexical order of their path within the feed folder; the order in
+which files are loaded, across runs, is the delivery order (`_delivery_seq`).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from pipelines.defs.ingest.feeds import FEEDS, Feed
+from pipelines.defs.ingest.typing_sql import staging_columns, typing_query
+
+TABULAR_SUFFIXES = {".csv": "csv", ".parquet": "parquet"}
+CONTRACT_SUFFIXES = {".yaml", ".yml"}
+
+
+class FileRejected(Exception):
+    """The file cannot be read at all; the message says what to fix."""
+
+
+@dataclass
+class FileResult:
+    file_path: str
+    feed: str
+    sha256: str
+    status: str  # loaded | skipped_duplicate | rejected
+    rows_read: int | None = None
+    rows_loaded: int | None = None
+    rows_quarantined: int | None = None
+    message: str | None = None
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def discover(landing: Path, feed: str) -> list[Path]:
+    """The feed's files in delivery order (lexical order of their path). Hidden files are ignored."""
+    folder = landing / feed
+    if not folder.is_dir():
+        return []
+    return sorted(
+        (p for p in folder.rglob("*") if p.is_file() and not any(part.startswith(".") for part in p.relative_to(folder).parts)),
+        key=lambda p: p.relative_to(landing).as_posix(),
+    )
+
+
+def _sql_str(s: str) -> str:
+    return "'" + s.replace("'", "''") + "'"
+
+
+def next_delivery_seq(con: duckdb.DuckDBPyConnection) -> int:
+    return con.execute("select coalesce(max(delivery_seq), 0) + 1 from audit.load_log").fetchone()[0]
+
+
+def already_loaded(con: duckdb.DuckDBPyConnection, sha: str) -> bool:
+    return (
+        con.execute(
+            "select count(*) from audit.load_log where sha256 = ? and status = 'loaded'", [sha]
+        ).fetchone()[0]
+        > 0
+    )
+
+
+def log_file(con: duckdb.DuckDBPyConnection, r: FileResult, run_id: str, delivery_seq: int | None) -> None:
+    con.execute(
+        """insert into audit.load_log
+           (file_path, feed, sha256, status, rows_read, rows_loaded, rows_quarantined, message,
+            loaded_at, delivery_seq, run_id)
+           values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+        [
+            r.file_path, r.feed, r.sha256, r.status, r.rows_read, r.rows_loaded, r.rows_quarantined,
+            r.message, dt.datetime.now(dt.timezone.utc).replace(tzinfo=None), delivery_seq, run_id,
+        ],
+    )
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def _csv_header(path: Path) -> list[str]:
+    try:
+        with path.open("r", encoding="utf-8-sig", newline="") as f:
+            first = f.readline()
+            # a quoted header cell may span lines: keep reading until csv is satisfied
+            while first.count('"') % 2 == 1:
+                more = f.readline()
+                if not more:
+                    break
+                first += more
+    except UnicodeDecodeError as e:
+        raise FileRejected(f"not UTF-8 text (byte {e.start} of the first line); re-export the file as UTF-8") from e
+    if not first.strip():
+        raise FileRejected("empty file: expected a header row naming the columns")
+    try:
+        return next(csv.reader(io.StringIO(first)))
+    except csv.Error as e:
+        raise FileRejected(f"the header row is not valid CSV: {e}") from e
+
+
+def _check_header(feed: Feed, header: list[str]) -> dict[str, int]:
+    """Map spec column -> position in the file; reject a file missing a required column."""
+    norm = [h.strip().lower() for h in header]
+    seen: dict[str, int] = {}
+    for i, n in enumerate(norm):
+        if n in seen and n in feed.column_names:
+            raise FileRejected(f"column {n!r} appears twice in the header; keep one")
+        seen.setdefault(n, i)
+    missing = [c for c in feed.required_columns if c not in seen]
+    if missing:
+        raise FileRejected(
+            f"required column(s) missing from the header: {', '.join(missing)} "
+            f"(the header has: {', '.join(h.strip() for h in header)}); add them and re-deliver the file"
+        )
+    return {c: seen[c] for c in feed.column_names if c in seen}
+
+
+def _source_relation(path: Path, kind: str, feed: Feed, con: duckdb.DuckDBPyConnection) -> tuple[str, list[str], dict[str, int]]:
+    """A SQL relation over the file whose columns are c0..cN (all text), the header, and the mapping."""
+    p = _sql_str(path.as_posix())
+    if kind == "csv":
+        header = _csv_header(path)
+        mapping = _check_header(feed, header)
+        cols = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(header))) + "}"
+        rel = (
+            f"read_csv({p}, header = true, auto_detect = false, delim = ',', quote = '\"', escape = '\"', "
+            f"columns = {cols}, strict_mode = true, null_padding = false, encoding = 'utf-8')"
+        )
+        return rel, header, mapping
+    try:
+        desc = con.execute(f"describe select * from read_parquet({p})").fetchall()
+    except duckdb.Error as e:
+        raise FileRejected(f"not a readable Parquet file ({_first_line(e)}); re-export it") from e
+    header = [d[0] for d in desc]
+    mapping = _check_header(feed, header)
+    inner = ", ".join(f'cast("{h.replace(chr(34), chr(34) * 2)}" as varchar) as c{i}' for i, h in enumerate(header))
+    return f"(select {inner} from read_parquet({p}))", header, mapping
+
+
+def _first_line(e: Exception) -> str:
+    text = str(e).strip().splitlines()
+    return text[0] if text else type(e).__name__
+
+
+def _describe_read_error(e: duckdb.Error) -> str:
+    msg = str(e)
+    if "unicode" in msg.lower() or "utf-8" in msg.lower() or "utf8" in msg.lower():
+        return "not UTF-8 text; re-export the file as UTF-8"
+    # DuckDB's CSV errors name the line; keep that, drop the echoed data (it may hold member ids)
+    lines = [ln for ln in msg.splitlines() if ln.strip() and not ln.startswith("Original Line")]
+    head = "; ".join(lines[:2])
+    return f"not valid CSV ({head[:300]}); every row needs the same number of comma-separated fields as the header, with RFC 4180 quoting"
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def load_tabular_file(
+    con: duckdb.DuckDBPyConnection, feed: Feed, path: Path, rel_path: str, sha: str, delivery_seq: int, run_id: str
+) -> FileResult:
+    kind = TABULAR_SUFFIXES.get(path.suffix.lower())
+    if kind is None:
+        raise FileRejected(
+            f"unsupported file type {path.suffix or '(none)'!r}: a {feed.name} delivery must be .csv or .parquet"
+        )
+    source, header, mapping = _source_relation(path, kind, feed, con)
+
+    raw_cols = [f'"{c}"' for c in feed.column_names]
+    raw_vals = [f"c{mapping[c]}" if c in mapping else "null" for c in feed.column_names]
+    record = "to_json({" + ", ".join(f"{_sql_str(h)}: c{i}" for i, h in enumerate(header)) + "})"
+    try:
+        con.execute(
+            f"""insert into raw.{feed.name} ({", ".join(raw_cols)}, _record, _delivery_seq, _file_path, _row_number)
+                select {", ".join(raw_vals)}, {record}, {delivery_seq}, {_sql_str(rel_path)}, row_number() over ()
+                from {source}"""
+        )
+    except duckdb.Error as e:
+        if kind == "parquet":
+            raise FileRejected(f"not a readable Parquet file ({_first_line(e)}); re-export it") from e
+        raise FileRejected(_describe_read_error(e)) from e
+
+    this_delivery = f"(select * from raw.{feed.name} where _delivery_seq = {delivery_seq})"
+    key = ", ".join(f'"{k}"' for k in feed.key)
+    con.execute(
+        f"""create or replace temp table _typed as
+            with typed as ({typing_query(feed, this_delivery)}),
+            final as (
+                select * replace (
+                    case when _reason is null
+                          and row_number() over (partition by _reason is null, {key} order by _row_number) > 1
+                         then 'DUPLICATE_KEY' else _reason end as _reason)
+                from typed
+            )
+            select * from final"""
+    )
+    cols = ", ".join(staging_columns(feed))
+    con.execute(f"insert into staging.{feed.name}_history ({cols}) select {cols} from _typed where _reason is null")
+    con.execute(
+        """insert into audit.quarantine (feed, file_path, row_number, reason, record, delivery_seq, run_id)
+           select ?, _file_path, _row_number, _reason, _record, _delivery_seq, ?
+           from _typed where _reason is not null order by _row_number""",
+        [feed.name, run_id],
+    )
+    read, loaded = con.execute("select count(*), count(*) filter (where _reason is null) from _typed").fetchone()
+    con.execute("drop table _typed")
+    return FileResult(rel_path, feed.name, sha, "loaded", read, loaded, read - loaded)
+
+
+def refresh_current(con: duckdb.DuckDBPyConnection, feed: Feed) -> None:
+    """staging.<feed> = the latest delivery of each natural key."""
+    key = ", ".join(f'"{k}"' for k in feed.key)
+    con.execute(
+        f"""create or replace table staging.{feed.name} as
+            select * from staging.{feed.name}_history
+            qualify row_number() over (partition by {key} order by _delivery_seq desc, _row_number desc) = 1"""
+    )
+
+
+def load_feed(con: duckdb.DuckDBPyConnection, feed_name: str, landing: Path, run_id: str) -> list[FileResult]:
+    """Load every new file of one tabular feed; refresh its current staging table."""
+    feed = FEEDS[feed_name]
+    results: list[FileResult] = []
+    for path in discover(landing, feed_name):
+        rel_path = path.relative_to(landing).as_posix()
+        sha = sha256_file(path)
+        if already_loaded(con, sha):
+            r = FileResult(rel_path, feed_name, sha, "skipped_duplicate", 0, 0, 0,
+                           "content already loaded (same SHA-256); nothing to do")
+            log_file(con, r, run_id, None)
+            results.append(r)
+            continue
+        seq = next_delivery_seq(con)
+        con.execute("begin transaction")
+        try:
+            r = load_tabular_file(con, feed, path, rel_path, sha, seq, run_id)
+            log_file(con, r, run_id, seq)
+            con.execute("commit")
+        except FileRejected as e:
+            con.execute("rollback")
+            r = FileResult(rel_path, feed_name, sha, "rejected", message=f"{rel_path}: {e}")
+            log_file(con, r, run_id, None)
+        except BaseException:
+            con.execute("rollback")
+            raise
+        results.append(r)
+    if any(r.status == "loaded" for r in results) or _is_empty(con, f"staging.{feed_name}"):
+        refresh_current(con, feed)
+    return results
+
+
+def _is_empty(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    return con.execute(f"select count(*) = 0 from {table}").fetchone()[0]

@@ -1,0 +1,83 @@
+"""Data quality as Dagster asset checks: one GX suite per staged feed.
+
+Each check validates the rows this run newly loaded into the feed (the current
+rows whose delivery arrived in this run). A failed blocking expectation fails
+the check with severity ERROR, and the check is `blocking=True`, so nothing
+downstream (marts, publishing) runs on a bad delivery; the published warehouse
+stays as it was. Non-blocking expectations only warn.
+"""
+
+
+import dagster as dg
+
+from pipelines.defs.ingest.feeds import FEEDS
+from pipelines.defs.quality.gx_suites import SuiteOutcome, validate, write_html
+from pipelines.warehouse import WarehouseResource
+
+# pandas only at the edge: a batch larger than this is validated on a
+# deterministic sample (the SQL typing already checked every row).
+MAX_BATCH_ROWS = 200_000
+
+
+def new_rows_frame(con, feed: str, run_id: str):
+    return con.execute(
+        f"""select * exclude (_file_path)
+            from staging.{feed}
+            where _delivery_seq in (
+                select delivery_seq from audit.load_log
+                where run_id = ? and feed = ? and status = 'loaded')
+            using sample reservoir({MAX_BATCH_ROWS} rows) repeatable (42)""",
+        [run_id, feed],
+    ).df()
+
+
+def files_loaded(con, feed: str, run_id: str) -> int:
+    return con.execute(
+        "select count(*) from audit.load_log where run_id = ? and feed = ? and status = 'loaded'", [run_id, feed]
+    ).fetchone()[0]
+
+
+def quality_page(warehouse: WarehouseResource):
+    return warehouse.published_path.parent / "quality" / f"{warehouse.published_path.stem}_quality.html"
+
+
+_run_outcomes: dict[str, dict[str, SuiteOutcome]] = {}
+
+
+def _gx_check(feed: str) -> dg.AssetChecksDefinition:
+    @dg.asset_check(
+        asset=dg.AssetKey(["staging", feed]),
+        name=f"gx_{feed}",
+        blocking=True,
+        description=f"Great Expectations suite expectations/{feed}.json on the rows this run loaded.",
+    )
+    def _check(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource) -> dg.AssetCheckResult:
+        with warehouse.connect() as con:
+            n_files = files_loaded(con, feed, context.run.run_id)
+            if n_files == 0:
+                return dg.AssetCheckResult(passed=True, metadata={"files_loaded": 0, "note": "no new files"})
+            df = new_rows_frame(con, feed, context.run.run_id)
+        outcome = validate(feed, df)
+        outcomes = _run_outcomes.setdefault(context.run.run_id, {})
+        outcomes[feed] = outcome
+        page = write_html(outcomes, quality_page(warehouse), f"Data quality, run {context.run.run_id}")
+        failed = outcome.blocking_failures
+        warned = outcome.warnings
+        metadata = {
+            "files_loaded": n_files,
+            "rows_validated": outcome.rows,
+            "expectations": len(outcome.outcomes),
+            "blocking_failures": dg.MetadataValue.md("\n".join(f"- {outcome.describe(o)}" for o in failed) or "none"),
+            "warnings": dg.MetadataValue.md("\n".join(f"- {outcome.describe(o)}" for o in warned) or "none"),
+            "results_page": dg.MetadataValue.path(str(page)),
+        }
+        return dg.AssetCheckResult(
+            passed=not failed and not warned,
+            severity=dg.AssetCheckSeverity.ERROR if failed else dg.AssetCheckSeverity.WARN,
+            metadata=metadata,
+        )
+
+    return _check
+
+
+GX_CHECKS = [_gx_check(f) for f in FEEDS]

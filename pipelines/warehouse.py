@@ -1,0 +1,127 @@
+"""The DuckDB warehouse: where a run builds, and how it is published.
+
+Analysts open the published file (`warehouse/oba.duckdb` by default) read-only.
+A run never writes it in place:
+
+1. `prepare_build` copies the published file (history accumulates) to
+   `<name>.building.duckdb` beside it, or starts an empty one;
+2. every asset of the run writes the build file;
+3. `publish` checkpoints and closes it, then `os.replace`s it onto the
+   published path: atomic on POSIX, so a reader sees the old file or the new
+   one, never half of either. A reader holding the old file keeps it open.
+
+A run that fails or is killed leaves the published file untouched; the next
+run throws the stale build file away and starts again from the published one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+
+from pipelines import PROJECT_ROOT, schema
+from pipelines.sqlmodels import set_as_of
+
+DEFAULT_WAREHOUSE = "warehouse/oba.duckdb"
+DEFAULT_LANDING = "data_samples/landing"
+# DuckDB's own cap; keeps a national-scale run inside a few GiB on a 24 GiB box.
+DEFAULT_MEMORY_LIMIT = "4GB"
+
+
+def build_path_for(published: Path) -> Path:
+    return published.with_name(published.stem + ".building" + published.suffix)
+
+
+def parse_as_of(text: str | None) -> dt.date:
+    if not text:
+        return dt.date.today()
+    try:
+        if len(text) != 10:
+            raise ValueError
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"as-of date {text!r} is not a date YYYY-MM-DD") from None
+
+
+def _resolve(p: str) -> Path:
+    path = Path(p).expanduser()
+    return path if path.is_absolute() else (Path.cwd() / path)
+
+
+class WarehouseResource(dg.ConfigurableResource):
+    """Where the run reads the landing zone and builds / publishes the warehouse."""
+
+    path: str = DEFAULT_WAREHOUSE
+    landing_dir: str = DEFAULT_LANDING
+    as_of: str = ""  # YYYY-MM-DD; empty means today
+    memory_limit: str = DEFAULT_MEMORY_LIMIT
+
+    @property
+    def published_path(self) -> Path:
+        return _resolve(self.path)
+
+    @property
+    def build_path(self) -> Path:
+        return build_path_for(self.published_path)
+
+    @property
+    def landing(self) -> Path:
+        return _resolve(self.landing_dir)
+
+    @property
+    def as_of_date(self) -> dt.date:
+        return parse_as_of(self.as_of)
+
+    @contextlib.contextmanager
+    def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A connection to the build file with the as-of date set."""
+        if not self.build_path.exists():
+            raise RuntimeError(
+                f"no build in progress at {self.build_path}: materialize the whole `nightly` job "
+                "(or run `oba run`), which starts with `warehouse_build`"
+            )
+        con = duckdb.connect(str(self.build_path), config={"memory_limit": self.memory_limit})
+        try:
+            set_as_of(con, self.as_of_date)
+            yield con
+        finally:
+            con.close()
+
+    def prepare_build(self) -> None:
+        published, build = self.published_path, self.build_path
+        build.parent.mkdir(parents=True, exist_ok=True)
+        for stale in (build, build.with_name(build.name + ".wal")):
+            stale.unlink(missing_ok=True)
+        if published.exists():
+            shutil.copyfile(published, build)
+        con = duckdb.connect(str(build))
+        try:
+            schema.create_all(con)
+        finally:
+            con.close()
+
+    def publish(self) -> Path:
+        build, published = self.build_path, self.published_path
+        con = duckdb.connect(str(build))
+        try:
+            con.execute("checkpoint")
+        finally:
+            con.close()
+        os.replace(build, published)
+        return published
+
+
+def default_resource() -> WarehouseResource:
+    """The resource as the schedule, the sensor and `dagster dev` see it (environment variables)."""
+    return WarehouseResource(
+        path=os.environ.get("OBA_WAREHOUSE", str(PROJECT_ROOT / DEFAULT_WAREHOUSE)),
+        landing_dir=os.environ.get("OBA_LANDING_DIR", str(PROJECT_ROOT / DEFAULT_LANDING)),
+        as_of=os.environ.get("OBA_AS_OF", ""),
+    )
