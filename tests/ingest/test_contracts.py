@@ -1,0 +1,116 @@
+"""Contract files (spec/contracts.md, "The contract file"): validation messages and the tables they land in."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import duckdb
+import pytest
+
+from pipelines import schema
+from pipelines.defs.ingest.contracts import load_contracts
+from tests.landing import CONTRACT_YAML, write_text
+
+
+@pytest.fixture
+def con():
+    c = duckdb.connect()
+    schema.create_all(c)
+    yield c
+    c.close()
+
+
+def load_one(con, tmp_path, text: str, name: str = "c.yaml"):
+    write_text(tmp_path, "contracts", name, text)
+    results = load_contracts(con, tmp_path, "run-1")
+    return results[-1]
+
+
+def test_valid_contract_lands_with_defaults_and_exact_price(con, tmp_path):
+    r = load_one(con, tmp_path, CONTRACT_YAML.replace("2125000.00", "2125000.10"))
+    assert r.status == "loaded"
+    assert con.execute(
+        """select contract_id, payer_id, effective_from, effective_to, price_basis, refund_cap_pct,
+                  refund_due_days, missing_evidence, assessment_selection, baseline_window_days
+           from staging.contracts"""
+    ).fetchone() == ("OBA-ACME", "ACME", dt.date(2024, 1, 1), None, Decimal("2125000.10"), Decimal(100), 90,
+                     "no_refund", "closest_to_due", 30)
+    assert con.execute("select timepoint_months, window_days_before, window_days_after, refund_pct "
+                       "from staging.contract_milestones").fetchall() == [(6, 30, 30, Decimal(17))]
+
+
+def test_criteria_tree_is_flattened_with_parents_positions_and_depths(con, tmp_path):
+    text = CONTRACT_YAML.replace(
+        "        - score_gain: {instrument: CHOP-INTEND, points: 4}\n",
+        "        - any:\n"
+        "            - motor_milestone: SITS_WITHOUT_SUPPORT_30S\n"
+        "            - score_min: {instrument: HFMSE, value: 40}\n",
+    )
+    load_one(con, tmp_path, text)
+    rows = con.execute(
+        """select node_id, parent_node_id, position, depth, kind, instrument, threshold, milestone
+           from staging.contract_criteria order by node_id"""
+    ).fetchall()
+    assert rows == [
+        (1, None, 0, 0, "all", None, None, None),
+        (2, 1, 0, 1, "ventilator_free_survival", None, None, None),
+        (3, 1, 1, 1, "any", None, None, None),
+        (4, 3, 0, 2, "motor_milestone", None, None, "SITS_WITHOUT_SUPPORT_30S"),
+        (5, 3, 1, 2, "score_min", "HFMSE", 40, None),
+    ]
+
+
+BAD = [
+    ("not: [valid", "not valid YAML"),
+    ("- a list\n", "YAML mapping"),
+    (CONTRACT_YAML.replace("payer_id: ACME\n", ""), "payer_id: required field is missing"),
+    (CONTRACT_YAML.replace("price_basis: 2125000.00", "price_basis: 0"), "price_basis = "),
+    (CONTRACT_YAML.replace("price_basis: 2125000.00", "price_basis: 10.005"), "price_basis"),
+    (CONTRACT_YAML.replace("refund_pct: 17", "refund_pct: 101"), "milestones[0].refund_pct = "),
+    (CONTRACT_YAML.replace("refund_pct: 17", "refund_pct: -1"), "milestones[0].refund_pct"),
+    (CONTRACT_YAML.replace("    refund_pct: 17\n", ""), "milestones[0].refund_pct: required field is missing"),
+    (CONTRACT_YAML.replace("effective_from: 2024-01-01", "effective_from: 2024-02-30"),
+     "effective_from = '2024-02-30': must be a date"),
+    (CONTRACT_YAML.replace("effective_from: 2024-01-01", "effective_from: 2024-01-01\neffective_to: 2023-01-01"),
+     "effective_to"),
+    (CONTRACT_YAML.replace("ventilator_free_survival", "walks_on_water"), "unknown criterion"),
+    (CONTRACT_YAML.replace("CHOP-INTEND", "BAYLEY"), "criteria.all[1].score_gain.instrument = 'BAYLEY'"),
+    (CONTRACT_YAML.replace("points: 4", "pts: 4"), "unknown field"),
+    (CONTRACT_YAML.replace("- ventilator_free_survival", "- motor_milestone: FLIES"), "unknown milestone"),
+    (CONTRACT_YAML.replace("milestones:\n", "milestones: []\nx:\n"), "milestones"),
+    (CONTRACT_YAML + "  - timepoint_months: 6\n    refund_pct: 5\n    criteria: alive\n",
+     "milestones[1].timepoint_months = 6: duplicate timepoint"),
+    (CONTRACT_YAML.replace("refund_cap_pct", "x").replace("price_basis:", "refund_cap_pc: 50\nprice_basis:"),
+     "refund_cap_pc: unknown field"),
+    (CONTRACT_YAML.replace("missing_evidence", "x") + "missing_evidence: sometimes\n", "missing_evidence = 'sometimes'"),
+    (CONTRACT_YAML + "assessment_selection: worst\n", "assessment_selection = 'worst'"),
+    (CONTRACT_YAML.split("    criteria:")[0] + "    criteria: {all: []}\n", "non-empty list"),
+]
+
+
+@pytest.mark.parametrize("text,message", BAD, ids=[m for _, m in BAD])
+def test_invalid_contract_is_rejected_whole_with_a_message_naming_the_field(con, tmp_path, text, message):
+    r = load_one(con, tmp_path, text)
+    assert r.status == "rejected"
+    assert message in r.message, r.message
+    assert con.execute("select count(*) from staging.contracts").fetchone()[0] == 0
+    assert con.execute("select count(*) from staging.contract_criteria").fetchone()[0] == 0
+
+
+def test_later_delivery_of_a_contract_replaces_its_terms(con, tmp_path):
+    write_text(tmp_path, "contracts", "a.yaml", CONTRACT_YAML)
+    write_text(tmp_path, "contracts", "b.yaml", CONTRACT_YAML.replace("refund_pct: 17", "refund_pct: 20")
+               .replace("    criteria:\n      all:\n        - ventilator_free_survival\n"
+                        "        - score_gain: {instrument: CHOP-INTEND, points: 4}\n", "    criteria: alive\n"))
+    results = load_contracts(con, tmp_path, "run-1")
+    assert [r.status for r in results] == ["loaded", "loaded"]
+    assert con.execute("select refund_pct from staging.contract_milestones").fetchall() == [(Decimal(20),)]
+    assert con.execute("select kind from staging.contract_criteria").fetchall() == [("alive",)]
+    assert con.execute("select count(*) from staging.contract_files").fetchone()[0] == 2
+
+
+def test_same_contract_content_is_not_loaded_twice(con, tmp_path):
+    write_text(tmp_path, "contracts", "a.yaml", CONTRACT_YAML)
+    write_text(tmp_path, "contracts", "copy.yml", CONTRACT_YAML)
+    assert [r.status for r in load_contracts(con, tmp_path, "run-1")] == ["loaded", "skipped_duplicate"]

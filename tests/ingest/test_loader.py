@@ -1,0 +1,306 @@
+"""Ingestion rules of spec/feeds.md: typing, quarantine, file rejection, file identity, amendments."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from pipelines import schema
+from pipelines.defs.ingest.loader import load_feed
+from tests.landing import csv_text, row, write_csv, write_text
+
+
+@pytest.fixture
+def con():
+    c = duckdb.connect()
+    schema.create_all(c)
+    yield c
+    c.close()
+
+
+def load(con, landing: Path, feed: str, run_id: str = "run-1"):
+    return load_feed(con, feed, landing, run_id)
+
+
+def quarantine(con) -> list[tuple]:
+    return con.execute("select feed, file_path, row_number, reason from audit.quarantine order by file_path, row_number").fetchall()
+
+
+# --------------------------------------------------------------------------- quarantine reasons
+
+REASON_CASES = [
+    # (feed, overrides, expected reason)
+    ("claims", {"member_id": ""}, "MISSING_REQUIRED:member_id"),
+    ("claims", {"member_id": "   "}, "MISSING_REQUIRED:member_id"),
+    ("claims", {"frequency_code": "7"}, "MISSING_REQUIRED:original_claim_id"),
+    ("claims", {"frequency_code": "8", "original_claim_id": " "}, "MISSING_REQUIRED:original_claim_id"),
+    ("claims", {"service_date": "2025-6-02"}, "BAD_DATE:service_date"),
+    ("claims", {"service_date": "2025-02-30"}, "BAD_DATE:service_date"),
+    ("claims", {"service_date": "06/02/2025"}, "BAD_DATE:service_date"),
+    ("claims", {"units": "1,0"}, "BAD_NUMBER:units"),
+    ("claims", {"units": "$1"}, "BAD_NUMBER:units"),
+    ("claims", {"line_number": "one"}, "BAD_NUMBER:line_number"),
+    ("claims", {"billed_amount": "2,125,000.00"}, "BAD_NUMBER:billed_amount"),
+    ("claims", {"billed_amount": "10.005"}, "BAD_NUMBER:billed_amount"),
+    ("claims", {"frequency_code": "2"}, "BAD_CODE:frequency_code"),
+    ("claims", {"ndc": "71894-12-02"}, "BAD_CODE:ndc"),
+    ("claims", {"revenue_code": "63"}, "BAD_CODE:revenue_code"),
+    ("claims", {"ndc_unit": "MG"}, "BAD_CODE:ndc_unit"),
+    ("claims", {"units": "-1"}, "OUT_OF_RANGE:units"),
+    ("claims", {"line_number": "0"}, "OUT_OF_RANGE:line_number"),
+    ("claims", {"patient_weight_kg": "0"}, "OUT_OF_RANGE:patient_weight_kg"),
+    ("authorizations", {"smn1_biallelic": "maybe"}, "BAD_BOOLEAN:smn1_biallelic"),
+    ("authorizations", {"decision": "approve"}, "BAD_CODE:decision"),
+    ("authorizations", {"smn2_copy_number": "9"}, "OUT_OF_RANGE:smn2_copy_number"),
+    ("assessments", {"score": ""}, "MISSING_REQUIRED:score"),
+    ("assessments", {"score": "70"}, "OUT_OF_RANGE:score"),
+    ("assessments", {"instrument": "HFMSE", "score": "67"}, "OUT_OF_RANGE:score"),
+    ("assessments", {"instrument": "RHS", "score": "-1"}, "OUT_OF_RANGE:score"),
+    ("assessments", {"score": "12.5"}, "BAD_NUMBER:score"),
+    ("assessments", {"instrument": "MOTOR_MILESTONE", "score": ""}, "MISSING_REQUIRED:milestone"),
+    ("assessments", {"instrument": "MOTOR_MILESTONE", "score": "", "milestone": "SITS_WITHOUT_SUPPORT_30S"},
+     "MISSING_REQUIRED:achieved"),
+    ("assessments", {"instrument": "GMFM"}, "BAD_CODE:instrument"),
+    ("assessments", {"status": "deleted"}, "BAD_CODE:status"),
+    ("respiratory_support", {"hours": "24.5"}, "OUT_OF_RANGE:hours"),
+    ("respiratory_support", {"perioperative": "sometimes"}, "BAD_BOOLEAN:perioperative"),
+    ("clinical_events", {"event_type": "hospitalization"}, "BAD_CODE:event_type"),
+    ("remittances", {"timepoint_months": "six"}, "BAD_NUMBER:timepoint_months"),
+    ("remittances", {"remitted_date": "20251201"}, "BAD_DATE:remitted_date"),
+]
+
+
+@pytest.mark.parametrize("feed,overrides,reason", REASON_CASES, ids=[f"{c[0]}-{c[2]}-{i}" for i, c in enumerate(REASON_CASES)])
+def test_bad_row_is_quarantined_with_its_reason_and_the_good_rows_load(tmp_path, con, feed, overrides, reason):
+    good = row(feed)
+    bad = row(feed, **overrides)
+    key_col = {"claims": "claim_id", "assessments": "assessment_id", "authorizations": "prior_auth_number",
+               "respiratory_support": "support_date", "clinical_events": "event_id",
+               "remittances": "remittance_id"}[feed]
+    if key_col != "support_date" or "support_date" not in overrides:
+        bad[key_col] = "2025-06-09" if key_col == "support_date" else "OTHER"
+    write_csv(tmp_path, feed, "f1.csv", [good, bad])
+    (r,) = load(con, tmp_path, feed)
+    assert (r.status, r.rows_read, r.rows_loaded, r.rows_quarantined) == ("loaded", 2, 1, 1)
+    assert quarantine(con) == [(feed, f"{feed}/f1.csv", 2, reason)]
+    assert con.execute(f"select count(*) from staging.{feed}").fetchone()[0] == 1
+
+
+def test_duplicate_key_within_one_file_quarantines_the_second_row(tmp_path, con):
+    write_csv(tmp_path, "claims", "f1.csv", [row("claims", units="1"), row("claims", units="2")])
+    (r,) = load(con, tmp_path, "claims")
+    assert quarantine(con) == [("claims", "claims/f1.csv", 2, "DUPLICATE_KEY")]
+    assert con.execute("select units from staging.claims").fetchall() == [(Decimal("1"),)]
+    assert (r.rows_read, r.rows_loaded, r.rows_quarantined) == (2, 1, 1)
+
+
+def test_quarantine_keeps_the_raw_record_as_delivered(tmp_path, con):
+    write_csv(tmp_path, "assessments", "f1.csv", [row("assessments", score=" 99 ", Extra="kept")])
+    load(con, tmp_path, "assessments")
+    record = con.execute("select record->>'score', record->>'Extra' from audit.quarantine").fetchone()
+    assert record == (" 99 ", "kept")
+
+
+def test_first_problem_in_column_order_is_the_reason(tmp_path, con):
+    write_csv(tmp_path, "claims", "f1.csv", [row("claims", payer_id="", service_date="bad", units="x")])
+    load(con, tmp_path, "claims")
+    assert quarantine(con)[0][3] == "MISSING_REQUIRED:payer_id"
+
+
+# --------------------------------------------------------------------------- typing and normalisation
+
+
+def test_values_are_typed_and_normalised_as_the_spec_says(tmp_path, con):
+    rows = [
+        row("claims", claim_id="C1", procedure_code=" j3399 ", ndc="71894012002", revenue_code="636",
+            place_of_service="1", diagnosis_codes="g12.0; G12.1 ;", modifiers="jz;25", units="1.0",
+            billed_amount="2125000.10", patient_weight_kg="10.05"),
+        row("claims", claim_id="C2", ndc="71894-120-02", ndc_unit="ml"),
+        row("claims", claim_id="C3", ndc="71894-0120-02"),
+    ]
+    write_csv(tmp_path, "claims", "f1.csv", rows)
+    load(con, tmp_path, "claims")
+    got = con.execute(
+        """select claim_id, procedure_code, ndc, revenue_code, place_of_service, diagnosis_codes, modifiers,
+                  units, billed_amount, patient_weight_kg, ndc_unit, service_date
+           from staging.claims order by claim_id"""
+    ).fetchall()
+    assert got[0] == ("C1", "J3399", "71894-0120-02", "0636", "01", ["G120", "G121"], ["JZ", "25"],
+                      Decimal("1"), Decimal("2125000.10"), Decimal("10.05"), None, dt.date(2025, 6, 2))
+    assert got[1][2] == "71894-0120-02" and got[1][10] == "ML"
+    assert got[2][2] == "71894-0120-02"
+    types = dict(con.execute("select column_name, data_type from information_schema.columns "
+                             "where table_schema='staging' and table_name='claims'").fetchall())
+    assert types["billed_amount"] == "DECIMAL(18,2)" and types["service_date"] == "DATE"
+
+
+@pytest.mark.parametrize("text,value", [("true", True), ("T", True), ("Yes", True), ("y", True), ("1", True),
+                                        ("FALSE", False), ("f", False), ("no", False), ("N", False), ("0", False)])
+def test_every_boolean_spelling(tmp_path, con, text, value):
+    write_csv(tmp_path, "authorizations", "f.csv", [row("authorizations", smn1_biallelic=text)])
+    load(con, tmp_path, "authorizations")
+    assert con.execute("select smn1_biallelic from staging.authorizations").fetchone()[0] is value
+
+
+def test_optional_flags_default_to_false_and_status_to_final(tmp_path, con):
+    write_csv(tmp_path, "respiratory_support", "f.csv", [row("respiratory_support")])
+    write_csv(tmp_path, "assessments", "f.csv", [row("assessments")])
+    load(con, tmp_path, "respiratory_support")
+    load(con, tmp_path, "assessments")
+    assert con.execute("select acute_reversible_illness, perioperative from staging.respiratory_support").fetchone() == (False, False)
+    assert con.execute("select status from staging.assessments").fetchone()[0] == "final"
+
+
+def test_header_matching_ignores_case_spaces_order_and_extra_columns_and_accepts_a_bom(tmp_path, con):
+    r = row("clinical_events")
+    text = "\ufeff" + " EVENT_DATE ,Event_Type,member_id , payer_id,event_id,notes\n"
+    text += f"{r['event_date']},{r['event_type']},{r['member_id']},{r['payer_id']},{r['event_id']},\"a, b\"\n"
+    write_text(tmp_path, "clinical_events", "f.csv", text)
+    (res,) = load(con, tmp_path, "clinical_events")
+    assert res.status == "loaded" and res.rows_loaded == 1
+    assert con.execute("select event_id, event_type, event_date from staging.clinical_events").fetchone() == (
+        "E1", "alive_contact", dt.date(2025, 7, 1))
+
+
+def test_parquet_delivery_loads_like_csv(tmp_path, con):
+    table = pa.table({
+        "assessment_id": ["A1", "A2"], "payer_id": ["ACME", "ACME"], "member_id": ["M1", "M1"],
+        "assessment_date": [dt.date(2025, 6, 1), dt.date(2025, 7, 1)],
+        "instrument": ["CHOP-INTEND", "CHOP-INTEND"], "score": [30, 99],
+    })
+    (tmp_path / "assessments").mkdir()
+    pq.write_table(table, tmp_path / "assessments" / "f.parquet")
+    (r,) = load(con, tmp_path, "assessments")
+    assert (r.status, r.rows_read, r.rows_loaded, r.rows_quarantined) == ("loaded", 2, 1, 1)
+    assert quarantine(con) == [("assessments", "assessments/f.parquet", 2, "OUT_OF_RANGE:score")]
+
+
+# --------------------------------------------------------------------------- file rejection
+
+
+def test_file_missing_a_required_column_is_rejected_whole_with_an_actionable_message(tmp_path, con):
+    write_csv(tmp_path, "clinical_events", "f.csv", [row("clinical_events")],
+              header=["event_id", "payer_id", "member_id", "event_type"])
+    (r,) = load(con, tmp_path, "clinical_events")
+    assert r.status == "rejected"
+    assert "event_date" in r.message and "missing" in r.message
+    assert con.execute("select count(*) from raw.clinical_events").fetchone()[0] == 0
+    assert con.execute("select status, rows_read from audit.load_log").fetchall() == [("rejected", None)]
+
+
+@pytest.mark.parametrize(
+    "name,content,words",
+    [
+        ("latin1.csv", "event_id,payer_id,member_id,event_type,event_date\nE1,ACME,Mé,death,2025-01-01\n".encode("latin-1"), "UTF-8"),
+        ("latin1_header.csv", "évent_id,payer_id\n".encode("latin-1"), "UTF-8"),
+        ("ragged.csv", "event_id,payer_id,member_id,event_type,event_date\nE1,ACME,M1,death,2025-01-01,x,y\n", "CSV"),
+        ("empty.csv", "", "empty"),
+        ("notes.txt", "hello", ".csv or .parquet"),
+        ("broken.parquet", b"PAR1\x00\x00garbage", "Parquet"),
+    ],
+)
+def test_unreadable_files_are_rejected_whole(tmp_path, con, name, content, words):
+    write_text(tmp_path, "clinical_events", name, content)
+    (r,) = load(con, tmp_path, "clinical_events")
+    assert r.status == "rejected"
+    assert words in r.message
+    assert con.execute("select count(*) from staging.clinical_events_history").fetchone()[0] == 0
+
+
+def test_truncated_parquet_is_rejected(tmp_path, con):
+    table = pa.table({"event_id": ["E1"], "payer_id": ["ACME"], "member_id": ["M1"], "event_type": ["death"],
+                      "event_date": ["2025-01-01"]})
+    (tmp_path / "clinical_events").mkdir()
+    full = tmp_path / "full.parquet"
+    pq.write_table(table, full)
+    data = full.read_bytes()
+    (tmp_path / "clinical_events" / "t.parquet").write_bytes(data[: len(data) // 2])
+    (r,) = load(con, tmp_path, "clinical_events")
+    assert r.status == "rejected" and "Parquet" in r.message
+
+
+def test_rejection_messages_do_not_echo_member_identifiers(tmp_path, con):
+    text = "event_id,payer_id,member_id,event_type,event_date\nE1,ACME,M999111,death,2025-01-01,extra\n"
+    write_text(tmp_path, "clinical_events", "ragged.csv", text)
+    (r,) = load(con, tmp_path, "clinical_events")
+    assert r.status == "rejected" and "M999111" not in r.message
+
+
+def test_a_rejected_file_loads_once_its_content_is_fixed(tmp_path, con):
+    write_csv(tmp_path, "clinical_events", "f.csv", [row("clinical_events")],
+              header=["event_id", "payer_id", "member_id", "event_type"])
+    assert [r.status for r in load(con, tmp_path, "clinical_events", "run-1")] == ["rejected"]
+    assert [r.status for r in load(con, tmp_path, "clinical_events", "run-2")] == ["rejected"]  # retried, still bad
+    write_csv(tmp_path, "clinical_events", "f.csv", [row("clinical_events")])
+    assert [r.status for r in load(con, tmp_path, "clinical_events", "run-3")] == ["loaded"]
+    assert con.execute("select count(*) from staging.clinical_events").fetchone()[0] == 1
+
+
+# --------------------------------------------------------------------------- identity, delivery order, amendments
+
+
+def test_same_content_is_loaded_once_whatever_its_name(tmp_path, con):
+    write_csv(tmp_path, "clinical_events", "a.csv", [row("clinical_events")])
+    write_csv(tmp_path, "clinical_events", "b_copy.csv", [row("clinical_events")])
+    first = load(con, tmp_path, "clinical_events", "run-1")
+    assert [r.status for r in first] == ["loaded", "skipped_duplicate"]
+    second = load(con, tmp_path, "clinical_events", "run-2")
+    assert [r.status for r in second] == ["skipped_duplicate", "skipped_duplicate"]
+    assert con.execute("select count(*) from raw.clinical_events").fetchone()[0] == 1
+    assert con.execute("select count(*) from audit.load_log").fetchone()[0] == 4
+
+
+def test_later_delivery_of_a_key_amends_it_in_lexical_order(tmp_path, con):
+    write_csv(tmp_path, "assessments", "2025-01-02.csv", [row("assessments", score="40")])
+    write_csv(tmp_path, "assessments", "2025-01-01.csv", [row("assessments", score="30"),
+                                                          row("assessments", assessment_id="A2")])
+    load(con, tmp_path, "assessments")
+    assert con.execute("select assessment_id, score from staging.assessments order by 1").fetchall() == [
+        ("A1", 40), ("A2", 30)]
+    assert con.execute("select count(*) from staging.assessments_history").fetchone()[0] == 3
+
+
+def test_a_file_of_a_later_run_is_a_later_delivery_even_if_its_name_sorts_first(tmp_path, con):
+    write_csv(tmp_path, "assessments", "b.csv", [row("assessments", score="30")])
+    load(con, tmp_path, "assessments", "run-1")
+    write_csv(tmp_path, "assessments", "a.csv", [row("assessments", score="45")])
+    load(con, tmp_path, "assessments", "run-2")
+    assert con.execute("select score from staging.assessments").fetchall() == [(45,)]
+
+
+def test_load_log_arithmetic_rows_read_equals_loaded_plus_quarantined(tmp_path, con):
+    for feed, overrides in [("claims", {"units": "x"}), ("assessments", {"score": "100"}),
+                            ("remittances", {"amount": ""}), ("respiratory_support", {"hours": "-1"})]:
+        write_csv(tmp_path, feed, "f.csv", [row(feed), row(feed, **overrides), row(feed)])
+        load(con, tmp_path, feed)
+    bad = con.execute(
+        """select file_path from audit.load_log l
+           where status = 'loaded' and (rows_read <> rows_loaded + rows_quarantined
+              or rows_quarantined <> (select count(*) from audit.quarantine q where q.file_path = l.file_path)
+              or rows_read <> (select count(*) from raw.claims where _file_path = l.file_path)
+                            + (select count(*) from raw.assessments where _file_path = l.file_path)
+                            + (select count(*) from raw.remittances where _file_path = l.file_path)
+                            + (select count(*) from raw.respiratory_support where _file_path = l.file_path))"""
+    ).fetchall()
+    assert bad == []
+    # per file: row 1 loads, row 2 is bad, row 3 repeats row 1's key (DUPLICATE_KEY)
+    assert con.execute("select sum(rows_read), sum(rows_loaded), sum(rows_quarantined) from audit.load_log").fetchone() == (12, 4, 8)
+
+
+def test_missing_or_empty_feed_folder_means_no_data(tmp_path, con):
+    (tmp_path / "claims").mkdir()
+    assert load(con, tmp_path, "claims") == []
+    assert load(con, tmp_path, "remittances") == []
+
+
+def test_csv_quoting_rfc4180(tmp_path, con):
+    text = csv_text([row("clinical_events", event_id='E "1", quoted')])
+    write_text(tmp_path, "clinical_events", "f.csv", text)
+    load(con, tmp_path, "clinical_events")
+    assert con.execute("select event_id from staging.clinical_events").fetchone()[0] == 'E "1", quoted'

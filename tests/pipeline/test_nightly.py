@@ -1,0 +1,278 @@
+"""The nightly job end to end: Dagster definitions, publishing, blocking checks, readers, crashes."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pytest
+
+from pipelines import EXPECTATIONS_DIR
+from pipelines.cli import execute_nightly, explain_failure, main
+from pipelines.defs.quality import gx_suites
+from pipelines.warehouse import build_path_for
+from tests.landing import CONTRACT_YAML, row, write_csv, write_text
+
+# spec/outputs.md, "Tables and views analysts rely on": names and columns are fixed.
+OUTPUT_TABLES = {
+    "audit.load_log": "file_path feed sha256 status rows_read rows_loaded rows_quarantined message loaded_at",
+    "audit.quarantine": "feed file_path row_number reason record",
+    "marts.claim_findings": "claim_id payer_id member_id service_date rule_code severity detail",
+    "marts.claims_missing_oba": "claim_id payer_id member_id service_date oba_contract_id reason suggested_contract_id",
+    "marts.treatment_episodes": "episode_id payer_id member_id claim_id infusion_date weight_kg contract_id link_status",
+    "marts.milestone_status": "episode_id payer_id member_id contract_id timepoint_months due_date window_start "
+    "window_end status refund_due_amount refund_due_date evidence as_of_date",
+    "marts.refund_reconciliation": "contract_id payer_id member_id episode_id timepoint_months refund_due_amount "
+    "refund_due_date remitted_amount balance status days_past_due",
+    "marts.assessment_worklist": "episode_id payer_id member_id contract_id timepoint_months window_start "
+    "window_end days_until_window_end needed",
+}
+
+
+def small_landing(root: Path) -> Path:
+    landing = root / "landing"
+    write_text(landing, "contracts", "oba-acme.yaml", CONTRACT_YAML)
+    write_csv(landing, "claims", "2025-06-10_claims.csv", [
+        row("claims", oba_contract_id="OBA-ACME", ndc="71894-0120-02", prior_auth_number="PA1",
+            diagnosis_codes="G12.0", place_of_service="22", revenue_code="0636"),
+        row("claims", line_number="2", procedure_code="96365", units="1"),
+    ])
+    write_csv(landing, "authorizations", "pa.csv", [row("authorizations")])
+    write_csv(landing, "assessments", "a.csv", [
+        row("assessments", assessment_id="A0", assessment_date="2025-05-20", score="20"),
+        row("assessments", assessment_id="A1", assessment_date="2025-12-01", score="31"),
+    ])
+    write_csv(landing, "clinical_events", "e.csv", [row("clinical_events")])
+    return landing
+
+
+def run(landing: Path, warehouse: Path, as_of: str = "2026-11-21"):
+    return execute_nightly(str(landing), str(warehouse), as_of)
+
+
+def sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory):
+    """One successful run, shared by the read-only assertions below."""
+    root = tmp_path_factory.mktemp("nightly")
+    landing = small_landing(root)
+    warehouse = root / "wh" / "oba.duckdb"
+    result = run(landing, warehouse)
+    assert result.success
+    return landing, warehouse, result
+
+
+def test_definitions_load_with_job_schedule_sensor_and_blocking_checks():
+    from pipelines.definitions import defs
+
+    job = defs.resolve_job_def("nightly")
+    assert job.executor_def.name == "in_process"
+    schedule = defs.resolve_schedule_def("nightly_0200")
+    assert schedule.cron_schedule == "0 2 * * *"
+    assert schedule.execution_timezone == os.environ.get("OBA_SCHEDULE_TZ", "America/New_York")
+    sensor = defs.resolve_sensor_def("landing_zone_sensor")
+    assert sensor.default_status == dg.DefaultSensorStatus.STOPPED
+    checks = [spec for cd in defs.asset_checks for spec in cd.check_specs]
+    gx = [c for c in checks if c.name.startswith("gx_")]
+    assert {c.asset_key.path[-1] for c in gx} == {
+        "claims", "authorizations", "assessments", "respiratory_support", "clinical_events", "remittances"}
+    assert all(c.blocking for c in gx)
+
+
+def test_run_publishes_every_output_table_with_its_columns(published):
+    _, warehouse, _ = published
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        for table, cols in OUTPUT_TABLES.items():
+            schema, name = table.split(".")
+            have = [r[0] for r in con.execute(
+                "select column_name from information_schema.columns where table_schema = ? and table_name = ?",
+                [schema, name]).fetchall()]
+            missing = [c for c in cols.split() if c not in have]
+            assert not missing, f"{table} lacks {missing}"
+        money = dict(con.execute(
+            """select table_name || '.' || column_name, data_type from information_schema.columns
+               where column_name in ('refund_due_amount', 'remitted_amount', 'balance')""").fetchall())
+        assert money and set(money.values()) == {"DECIMAL(18,2)"}, money
+        assert con.execute("select count(*) from marts.treatment_episodes").fetchone()[0] == 1
+        assert con.execute("select status from audit.runs").fetchall() == [("published",)]
+    finally:
+        con.close()
+    assert not build_path_for(warehouse).exists()
+
+
+def test_published_tables_are_described_for_analysts(published):
+    _, warehouse, _ = published
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        undocumented = con.execute(
+            """select schema_name || '.' || table_name from duckdb_tables()
+               where schema_name = 'marts' and (comment is null or comment = '')""").fetchall()
+        assert undocumented == []
+    finally:
+        con.close()
+
+
+def test_rerun_over_the_same_landing_zone_loads_nothing_twice(tmp_path):
+    landing = small_landing(tmp_path)
+    warehouse = tmp_path / "oba.duckdb"
+    assert run(landing, warehouse).success
+    second = run(landing, warehouse)
+    assert second.success
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        statuses = con.execute("select status, count(*) from audit.load_log where run_id = ? group by all",
+                               [second.run_id]).fetchall()
+        assert statuses == [("skipped_duplicate", 5)]  # the 5 files of small_landing
+        assert con.execute("select count(*) from raw.claims").fetchone()[0] == 2
+        assert con.execute("select count(*) from audit.runs").fetchone()[0] == 2
+    finally:
+        con.close()
+
+
+def test_history_accumulates_across_runs(tmp_path):
+    landing = small_landing(tmp_path)
+    warehouse = tmp_path / "oba.duckdb"
+    assert run(landing, warehouse).success
+    write_csv(landing, "clinical_events", "e2.csv", [row("clinical_events", event_id="E2", event_date="2025-08-01")])
+    assert run(landing, warehouse).success
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        assert con.execute("select count(*) from staging.clinical_events").fetchone()[0] == 2
+    finally:
+        con.close()
+
+
+def test_blocking_quality_check_stops_the_marts_and_keeps_the_published_file(tmp_path, monkeypatch):
+    landing = small_landing(tmp_path)
+    warehouse = tmp_path / "oba.duckdb"
+    assert run(landing, warehouse).success
+    before = sha(warehouse)
+    # A suite whose blocking expectation the next delivery breaks (the shipped suites guard invariants the
+    # typing SQL already enforces, so a real delivery cannot break them; this proves the mechanism).
+    suites = tmp_path / "expectations"
+    suites.mkdir()
+    for p in EXPECTATIONS_DIR.glob("*.json"):
+        (suites / p.name).write_text(p.read_text())
+    claims = json.loads((suites / "claims.json").read_text())
+    claims["expectations"].append({"type": "expect_column_values_to_be_between",
+                                   "kwargs": {"column": "units", "max_value": 0.5}, "meta": {"blocking": True}})
+    (suites / "claims.json").write_text(json.dumps(claims))
+    monkeypatch.setattr(gx_suites, "EXPECTATIONS_DIR", suites)
+    write_csv(landing, "claims", "2025-07-01_claims.csv", [row("claims", claim_id="C2")])
+    result = run(landing, warehouse)
+    assert not result.success
+    evaluations = [e.event_specific_data for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"]
+    assert [ev.check_name for ev in evaluations if not ev.passed] == ["gx_claims"]
+    executed = {e.step_key for e in result.all_events if e.event_type_value == "STEP_SUCCESS"}
+    assert "core__claim_versions" not in executed and "published_warehouse" not in executed
+    assert sha(warehouse) == before
+    assert "units" in explain_failure(result)
+
+
+def test_a_fully_quarantined_delivery_warns_but_does_not_fail_the_run(tmp_path):
+    landing = small_landing(tmp_path)
+    write_csv(landing, "remittances", "r.csv", [row("remittances", amount="abc")])
+    result = run(landing, tmp_path / "oba.duckdb")
+    assert result.success
+    evaluations = {e.event_specific_data.check_name: e.event_specific_data
+                   for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"}
+    remit = evaluations["gx_remittances"]
+    assert not remit.passed and str(remit.severity).endswith("WARN")
+
+
+def test_a_reader_holding_the_published_file_never_blocks_a_run(tmp_path):
+    landing = small_landing(tmp_path)
+    warehouse = tmp_path / "oba.duckdb"
+    assert run(landing, warehouse, "2026-01-01").success
+    reader = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        assert reader.execute("select max(as_of_date) from marts.milestone_status").fetchone()[0].isoformat() == "2026-01-01"
+        assert run(landing, warehouse, "2026-11-21").success  # the reader is still attached
+        # the reader keeps the snapshot it opened ...
+        assert reader.execute("select count(*) from audit.runs").fetchone()[0] == 1
+    finally:
+        reader.close()
+    # ... a new reader sees the new file
+    fresh = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        assert fresh.execute("select count(*) from audit.runs").fetchone()[0] == 2
+        assert fresh.execute("select max(as_of_date) from marts.milestone_status").fetchone()[0].isoformat() == "2026-11-21"
+    finally:
+        fresh.close()
+
+
+def test_a_run_killed_midway_leaves_the_published_file_intact_and_the_next_run_completes(tmp_path):
+    landing = small_landing(tmp_path)
+    warehouse = tmp_path / "oba.duckdb"
+    assert run(landing, warehouse).success
+    before = sha(warehouse)
+    write_csv(landing, "clinical_events", "e2.csv", [row("clinical_events", event_id="E2", event_date="2025-08-01")])
+    build = build_path_for(warehouse)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pipelines.cli", "run", "--landing", str(landing), "--warehouse", str(warehouse),
+         "--as-of", "2026-11-21"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 120
+    while not build.exists() and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.02)
+    assert build.exists(), "the run never started building"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert sha(warehouse) == before
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        assert con.execute("select count(*) from staging.clinical_events").fetchone()[0] == 1
+    finally:
+        con.close()
+    assert run(landing, warehouse).success
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        assert con.execute("select count(*) from staging.clinical_events").fetchone()[0] == 2
+    finally:
+        con.close()
+
+
+def test_same_inputs_and_as_of_give_the_same_rows(tmp_path):
+    landing = small_landing(tmp_path)
+    a, b = tmp_path / "a.duckdb", tmp_path / "b.duckdb"
+    assert run(landing, a).success and run(landing, b).success
+    tables = ["marts.milestone_status", "marts.claim_findings", "marts.treatment_episodes",
+              "marts.refund_reconciliation", "marts.assessment_worklist", "marts.claims_missing_oba"]
+    ca, cb = duckdb.connect(str(a), read_only=True), duckdb.connect(str(b), read_only=True)
+    try:
+        for t in tables:
+            assert ca.execute(f"select * from {t} order by all").fetchall() == cb.execute(f"select * from {t} order by all").fetchall(), t
+    finally:
+        ca.close()
+        cb.close()
+
+
+def test_cli_rejects_a_bad_as_of_date_and_a_missing_landing_zone(tmp_path, capsys):
+    assert main(["run", "--landing", str(tmp_path), "--as-of", "2026-13-01"]) == 2
+    assert "2026-13-01" in capsys.readouterr().err
+    assert main(["run", "--landing", str(tmp_path / "nope")]) == 2
+    assert "does not exist" in capsys.readouterr().err
+
+
+def test_cli_run_prints_the_summary(tmp_path, capsys):
+    landing = small_landing(tmp_path)
+    write_csv(landing, "remittances", "r.csv", [row("remittances"), row("remittances", remittance_id="R2", amount="abc")])
+    assert main(["run", "--landing", str(landing), "--warehouse", str(tmp_path / "w.duckdb"), "--as-of", "2026-11-21"]) == 0
+    out = capsys.readouterr().out
+    assert "Files: 6 loaded" in out
+    assert "Rows: 8 loaded, 1 quarantined" in out  # 7 tabular rows + 1 contract
+    assert "BAD_NUMBER:amount" in out
+    assert "Milestones by status" in out and "Refunds: due" in out
