@@ -35,7 +35,9 @@ def run_model(con: duckdb.DuckDBPyConnection, model: str) -> int:
     con.execute(f"create schema if not exists {schema}")
     con.execute(f"create or replace table {schema}.{name} as\n{sql}")
     apply_comments(con, model)
-    return con.execute(f"select count(*) from {schema}.{name}").fetchone()[0]
+    # fetchall, not fetchone: DuckDB 2.0 keeps a half-read result open and the next query on the
+    # connection would fail with "Resource In Use"
+    return con.execute(f"select count(*) from {schema}.{name}").fetchall()[0][0]
 
 
 def run_models(con: duckdb.DuckDBPyConnection, models: list[str]) -> dict[str, int]:

@@ -33,6 +33,10 @@ DEFAULT_WAREHOUSE = "warehouse/oba.duckdb"
 DEFAULT_LANDING = "data_samples/landing"
 # DuckDB's own cap; keeps a national-scale run inside a few GiB on a 24 GiB box.
 DEFAULT_MEMORY_LIMIT = "4GB"
+# Files written in DuckDB 2.0's own format cannot be opened by DuckDB 1.x, which many analysts'
+# tools (DBeaver's driver, older CLIs) still bundle. A new warehouse is created in the v1.0 storage
+# format (readable by DuckDB >= 1.0); copies made for later runs keep it.
+STORAGE_COMPATIBILITY = "v1.0.0"
 
 
 def build_path_for(published: Path) -> Path:
@@ -101,7 +105,7 @@ class WarehouseResource(dg.ConfigurableResource):
             stale.unlink(missing_ok=True)
         if published.exists():
             shutil.copyfile(published, build)
-        con = duckdb.connect(str(build))
+        con = duckdb.connect(str(build), config={"storage_compatibility_version": STORAGE_COMPATIBILITY})
         try:
             schema.create_all(con)
         finally:

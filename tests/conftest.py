@@ -37,10 +37,10 @@ def insert(con: duckdb.DuckDBPyConnection, table: str, rows: list[dict[str, Any]
     cols = [r[0] for r in con.execute(f"describe {table}").fetchall()]
     for i, row in enumerate(rows, start=1):
         row = dict(row)
-        if "_delivery_seq" in cols:
-            row.setdefault("_delivery_seq", i)
-            row.setdefault("_file_path", f"test/{table}/{i}.csv")
-            row.setdefault("_row_number", 1)
+        lineage = {"_delivery_seq": i, "_file_path": f"test/{table}/{i}.csv", "_row_number": 1}
+        for name, value in lineage.items():
+            if name in cols:
+                row.setdefault(name, value)
         unknown = set(row) - set(cols)
         if unknown:
             raise KeyError(f"{table} has no columns {sorted(unknown)}")

@@ -60,7 +60,7 @@ def _feed_asset(feed_name: str) -> dg.AssetsDefinition:
     def _asset(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
         with warehouse.connect() as con:
             results = load_feed(con, feed_name, warehouse.landing, context.run_id)
-            current = con.execute(f"select count(*) from staging.{feed_name}").fetchone()[0]
+            current = con.execute(f"select count(*) from staging.{feed_name}").fetchall()[0][0]
         for r in results:
             if r.status == "rejected":
                 context.log.warning(f"rejected {r.message}")
@@ -84,7 +84,7 @@ FEED_ASSETS = [_feed_asset(f) for f in FEEDS]
 def contracts(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     with warehouse.connect() as con:
         results = load_contracts(con, warehouse.landing, context.run_id)
-        current = con.execute("select count(*) from staging.contracts").fetchone()[0]
+        current = con.execute("select count(*) from staging.contracts").fetchall()[0][0]
     for r in results:
         if r.status == "rejected":
             context.log.warning(f"rejected {r.message}")

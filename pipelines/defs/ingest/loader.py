@@ -72,14 +72,14 @@ def _sql_str(s: str) -> str:
 
 
 def next_delivery_seq(con: duckdb.DuckDBPyConnection) -> int:
-    return con.execute("select coalesce(max(delivery_seq), 0) + 1 from audit.load_log").fetchone()[0]
+    return con.execute("select coalesce(max(delivery_seq), 0) + 1 from audit.load_log").fetchall()[0][0]
 
 
 def already_loaded(con: duckdb.DuckDBPyConnection, sha: str) -> bool:
     return (
         con.execute(
             "select count(*) from audit.load_log where sha256 = ? and status = 'loaded'", [sha]
-        ).fetchone()[0]
+        ).fetchall()[0][0]
         > 0
     )
 
@@ -223,7 +223,7 @@ def load_tabular_file(
            from _typed where _reason is not null order by _row_number""",
         [feed.name, run_id],
     )
-    read, loaded = con.execute("select count(*), count(*) filter (where _reason is null) from _typed").fetchone()
+    read, loaded = con.execute("select count(*), count(*) filter (where _reason is null) from _typed").fetchall()[0]
     con.execute("drop table _typed")
     return FileResult(rel_path, feed.name, sha, "loaded", read, loaded, read - loaded)
 
@@ -271,4 +271,4 @@ def load_feed(con: duckdb.DuckDBPyConnection, feed_name: str, landing: Path, run
 
 
 def _is_empty(con: duckdb.DuckDBPyConnection, table: str) -> bool:
-    return con.execute(f"select count(*) = 0 from {table}").fetchone()[0]
+    return con.execute(f"select count(*) = 0 from {table}").fetchall()[0][0]

@@ -21,7 +21,9 @@ MAX_BATCH_ROWS = 200_000
 
 def new_rows_frame(con, feed: str, run_id: str):
     return con.execute(
-        f"""select * exclude (_file_path)
+        # payer_has_contract lets a suite judge OBA identifiers only where a contract exists
+        f"""select * exclude (_file_path),
+                   payer_id in (select payer_id from staging.contracts) as payer_has_contract
             from staging.{feed}
             where _delivery_seq in (
                 select delivery_seq from audit.load_log
@@ -34,7 +36,7 @@ def new_rows_frame(con, feed: str, run_id: str):
 def files_loaded(con, feed: str, run_id: str) -> int:
     return con.execute(
         "select count(*) from audit.load_log where run_id = ? and feed = ? and status = 'loaded'", [run_id, feed]
-    ).fetchone()[0]
+    ).fetchall()[0][0]
 
 
 def quality_page(warehouse: WarehouseResource):
