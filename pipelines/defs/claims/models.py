@@ -1,0 +1,11 @@
+"""SQL models of the claims domain (spec claims.md), in run order."""
+
+MODELS = [
+    "core/claim_versions",
+    "core/claim_lines",
+    "core/infusion_claims",
+    "core/treatment_episodes",
+    "marts/claims_missing_oba",
+    "marts/claim_findings",
+    "marts/treatment_episodes",
+]
