@@ -1,0 +1,97 @@
+-- Death and contact evidence per person (payer_id, member_id), dated on or
+-- before the as-of date (spec/contracts.md "Evidence").
+--   death   = the earliest death event (ties: smallest event_id)
+--   contact = any assessment not entered_in_error, any respiratory_support row,
+--             any clinical event of any type (death included)
+with params as (
+    select getvariable('as_of')::date as as_of
+),
+
+events as (
+    select e.event_id, e.payer_id, e.member_id, e.event_type, e.event_date
+    from staging.clinical_events as e
+    cross join params as p
+    where e.event_date <= p.as_of
+),
+
+deaths as (
+    select
+        payer_id,
+        member_id,
+        event_date as death_date,
+        event_id as death_event_id
+    from events
+    where event_type = 'death'
+    qualify row_number() over (
+        partition by payer_id, member_id order by event_date, event_id
+    ) = 1
+),
+
+contacts as (
+    select
+        payer_id,
+        member_id,
+        assessment_date as contact_date,
+        'assessment ' || assessment_id as contact_source,
+        1 as source_rank
+    from core.assessment_evidence
+    union all
+    select
+        payer_id,
+        member_id,
+        event_date,
+        event_type || ' event ' || event_id,
+        2
+    from events
+    union all
+    select
+        r.payer_id,
+        r.member_id,
+        r.support_date,
+        'respiratory support log',
+        3
+    from staging.respiratory_support as r
+    cross join params as p
+    where r.support_date <= p.as_of
+),
+
+contact_summary as (
+    select
+        payer_id,
+        member_id,
+        min(contact_date) as first_contact_date,
+        max(contact_date) as last_contact_date,
+        count(*) as contact_count
+    from contacts
+    group by payer_id, member_id
+),
+
+last_contact as (
+    select payer_id, member_id, contact_source as last_contact_source
+    from contacts
+    qualify row_number() over (
+        partition by payer_id, member_id
+        order by contact_date desc, source_rank, contact_source
+    ) = 1
+),
+
+final as (
+    select
+        s.payer_id,
+        s.member_id,
+        d.death_date,
+        d.death_event_id,
+        s.first_contact_date,
+        s.last_contact_date,
+        l.last_contact_source,
+        s.contact_count,
+        p.as_of as as_of_date
+    from contact_summary as s
+    cross join params as p
+    left join deaths as d
+        on d.payer_id = s.payer_id and d.member_id = s.member_id
+    left join last_contact as l
+        on l.payer_id = s.payer_id and l.member_id = s.member_id
+)
+
+select * from final
