@@ -27,7 +27,7 @@ dev: setup
 	$(BIN)/dagster dev -m pipelines.definitions
 
 bench: setup
-	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.run --episodes $(or $(EPISODES),1000)
 
 clean:
 	rm -rf $(VENV) warehouse .pytest_cache

@@ -22,7 +22,7 @@ def _run_config(landing: str, warehouse: str, as_of: str) -> dict:
     }
 
 
-def execute_nightly(landing: str, warehouse: str, as_of: str):
+def execute_nightly(landing: str, warehouse: str, as_of: str, instance=None):
     """Run the `nightly` job in-process, exactly as the schedule does. Returns the Dagster result."""
     import dagster as dg
 
@@ -31,7 +31,7 @@ def execute_nightly(landing: str, warehouse: str, as_of: str):
     job = defs.resolve_job_def("nightly")
     return job.execute_in_process(
         run_config=_run_config(landing, warehouse, as_of),
-        instance=dg.DagsterInstance.ephemeral(),
+        instance=instance or dg.DagsterInstance.ephemeral(),
         raise_on_error=False,
     )
 
@@ -150,6 +150,17 @@ def cmd_report(args) -> int:
     return 0
 
 
+def cmd_synth(args) -> int:
+    import json
+
+    from pipelines.synth import add_day, synthesize
+
+    out = Path(args.out)
+    summary = add_day(out) if args.add_day else synthesize(args.episodes, args.seed, out, args.days)
+    print(json.dumps(summary, indent=2, default=str))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="oba", description="ZOLGENSMA outcomes-based agreement tracking")
     sub = p.add_subparsers(dest="command", required=True)
@@ -164,6 +175,13 @@ def build_parser() -> argparse.ArgumentParser:
     rp.add_argument("--out", default="reports")
     rp.add_argument("--warehouse", default=os.environ.get("OBA_WAREHOUSE", DEFAULT_WAREHOUSE))
     rp.set_defaults(func=cmd_report)
+    sy = sub.add_parser("synth", help="write a synthetic landing zone of daily files (for benchmarks)")
+    sy.add_argument("--episodes", type=int, default=1000)
+    sy.add_argument("--seed", type=int, default=1)
+    sy.add_argument("--days", type=int, default=30, help="delivery days to write (day 0 carries the backfill)")
+    sy.add_argument("--out", required=True)
+    sy.add_argument("--add-day", action="store_true", help="write one more day of files into --out")
+    sy.set_defaults(func=cmd_synth)
     return p
 
 

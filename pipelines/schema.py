@@ -105,7 +105,7 @@ CONTRACT_DDL = [
 def raw_ddl(feed_name: str) -> str:
     feed = FEEDS[feed_name]
     cols = [f'"{c}" varchar' for c in feed.column_names]
-    cols += ["_record json", "_delivery_seq bigint", "_file_path varchar", "_row_number bigint"]
+    cols += ["_delivery_seq bigint", "_file_path varchar", "_row_number bigint"]
     return f"create table if not exists raw.{feed_name} (\n  " + ",\n  ".join(cols) + "\n)"
 
 
@@ -116,10 +116,9 @@ def create_all(con: duckdb.DuckDBPyConnection) -> None:
     for ddl in AUDIT_DDL + CONTRACT_DDL:
         con.execute(ddl)
     for name, feed in FEEDS.items():
+        # every row ever delivered, as text ...
         con.execute(raw_ddl(name))
-        # every typed row ever loaded (all deliveries) ...
-        con.execute(staging_ddl(feed, f"staging.{name}_history"))
-        # ... and the current row per natural key (rebuilt by ingestion)
+        # ... and, typed, the current row per natural key (the latest delivery wins)
         con.execute(staging_ddl(feed, f"staging.{name}"))
     load_reference(con)
 

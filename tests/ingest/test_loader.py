@@ -101,10 +101,20 @@ def test_duplicate_key_within_one_file_quarantines_the_second_row(tmp_path, con)
 
 
 def test_quarantine_keeps_the_raw_record_as_delivered(tmp_path, con):
-    write_csv(tmp_path, "assessments", "f1.csv", [row("assessments", score=" 99 ", Extra="kept")])
+    write_csv(tmp_path, "assessments", "f1.csv", [row("assessments", score=" 99 ", instrument="chop-intend")])
     load(con, tmp_path, "assessments")
-    record = con.execute("select record->>'score', record->>'Extra' from audit.quarantine").fetchone()
-    assert record == (" 99 ", "kept")
+    record = con.execute("select record->>'score', record->>'instrument', record->>'assessment_id' "
+                         "from audit.quarantine").fetchone()
+    assert record == (" 99 ", "chop-intend", "A1")
+
+
+def test_every_delivered_row_stays_in_raw_as_text(tmp_path, con):
+    write_csv(tmp_path, "assessments", "f1.csv", [row("assessments", score="30"),
+                                                  row("assessments", assessment_id="A2", score="x")])
+    write_csv(tmp_path, "assessments", "f2.csv", [row("assessments", score=" 31")])
+    load(con, tmp_path, "assessments")
+    assert con.execute("select _file_path, _row_number, assessment_id, score from raw.assessments order by all").fetchall() == [
+        ("assessments/f1.csv", 1, "A1", "30"), ("assessments/f1.csv", 2, "A2", "x"), ("assessments/f2.csv", 1, "A1", " 31")]
 
 
 def test_first_problem_in_column_order_is_the_reason(tmp_path, con):
@@ -210,7 +220,7 @@ def test_unreadable_files_are_rejected_whole(tmp_path, con, name, content, words
     (r,) = load(con, tmp_path, "clinical_events")
     assert r.status == "rejected"
     assert words in r.message
-    assert con.execute("select count(*) from staging.clinical_events_history").fetchone()[0] == 0
+    assert con.execute("select count(*) from staging.clinical_events").fetchone()[0] == 0
 
 
 def test_truncated_parquet_is_rejected(tmp_path, con):
@@ -263,7 +273,7 @@ def test_later_delivery_of_a_key_amends_it_in_lexical_order(tmp_path, con):
     load(con, tmp_path, "assessments")
     assert con.execute("select assessment_id, score from staging.assessments order by 1").fetchall() == [
         ("A1", 40), ("A2", 30)]
-    assert con.execute("select count(*) from staging.assessments_history").fetchone()[0] == 3
+    assert con.execute("select count(*) from raw.assessments").fetchone()[0] == 3
 
 
 def test_a_file_of_a_later_run_is_a_later_delivery_even_if_its_name_sorts_first(tmp_path, con):

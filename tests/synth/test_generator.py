@@ -76,7 +76,7 @@ def test_loads_with_the_real_loader(zone20):
     q = dict(con.execute("select feed, count(*) from audit.quarantine group by feed").fetchall())
     assert q == summary["planted_bad_rows"]
     for feed in TABULAR_FEEDS:
-        loaded = con.execute(f"select count(*) from staging.{feed}_history").fetchone()[0]
+        loaded = con.execute("select coalesce(sum(rows_loaded), 0) from audit.load_log where feed = ?", [feed]).fetchone()[0]
         assert loaded == summary["rows"][feed] - summary["planted_bad_rows"].get(feed, 0), feed
     contracts = {r[0] for r in con.execute("select contract_id from staging.contracts").fetchall()}
     payers = {r[0] for r in con.execute("select distinct payer_id from staging.contracts").fetchall()}

@@ -52,9 +52,9 @@ def _feed_asset(feed_name: str) -> dg.AssetsDefinition:
         deps=[warehouse_build],
         group_name="ingest",
         kinds={"duckdb", "csv", "parquet"},
-        description=f"{feed.description} Loads new files of <landing>/{feed_name}/ into raw.{feed_name}, "
-        f"types them into staging.{feed_name}_history (bad rows to audit.quarantine) and keeps the current "
-        f"row per natural key ({', '.join(feed.key)}) in staging.{feed_name}.",
+        description=f"{feed.description} Loads new files of <landing>/{feed_name}/ into raw.{feed_name} "
+        f"(as delivered), types them (bad rows to audit.quarantine) and keeps the current row per natural "
+        f"key ({', '.join(feed.key)}) in staging.{feed_name}: the later delivery wins.",
         pool="warehouse",
     )
     def _asset(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:

@@ -5,10 +5,15 @@ Per file (spec/feeds.md):
   (`skipped_duplicate`), whatever the file's name;
 - a file that cannot be read at all is `rejected` whole, with a message a
   person can act on, and is not marked loaded (fixed content loads next run);
-- otherwise every row lands in `raw.<feed>` as delivered, is typed by the SQL
-  generated in typing_sql.py, and goes either to `staging.<feed>_history` or
-  to `audit.quarantine` with its reason: rows_read = rows_loaded + rows_quarantined.
+- otherwise every row lands in `raw.<feed>` as delivered (text), is typed by
+  the SQL generated in typing_sql.py, and either goes to `audit.quarantine`
+  with its reason or replaces the row of the same natural key in
+  `staging.<feed>` (the later delivery wins): rows_read = rows_loaded + rows_quarantined.
 Each file is one transaction, so a crash never leaves half a file behind.
+
+Cost: the rows of a file are read once from the file into raw and typed once;
+duplicate keys are found by aggregation and the upsert touches only the
+file's own keys, so a small daily delivery costs little whatever the history.
 
 Files load in lexical order of their path within the feed folder; the order in
 which files are loaded, across runs, is the delivery order (`_delivery_seq`).
@@ -189,11 +194,10 @@ def load_tabular_file(
 
     raw_cols = [f'"{c}"' for c in feed.column_names]
     raw_vals = [f"c{mapping[c]}" if c in mapping else "null" for c in feed.column_names]
-    record = "to_json({" + ", ".join(f"{_sql_str(h)}: c{i}" for i, h in enumerate(header)) + "})"
     try:
         con.execute(
-            f"""insert into raw.{feed.name} ({", ".join(raw_cols)}, _record, _delivery_seq, _file_path, _row_number)
-                select {", ".join(raw_vals)}, {record}, {delivery_seq}, {_sql_str(rel_path)}, row_number() over ()
+            f"""insert into raw.{feed.name} ({", ".join(raw_cols)}, _delivery_seq, _file_path, _row_number)
+                select {", ".join(raw_vals)}, {delivery_seq}, {_sql_str(rel_path)}, row_number() over ()
                 from {source}"""
         )
     except duckdb.Error as e:
@@ -202,44 +206,43 @@ def load_tabular_file(
         raise FileRejected(_describe_read_error(e)) from e
 
     this_delivery = f"(select * from raw.{feed.name} where _delivery_seq = {delivery_seq})"
-    key = ", ".join(f'"{k}"' for k in feed.key)
+    keys = [f'"{k}"' for k in feed.key]
+    key = ", ".join(keys)
+    con.execute(f"create or replace temp table _typed as {typing_query(feed, this_delivery)}")
+    # DUPLICATE_KEY: among the rows that typed cleanly, every row of a key but the first
     con.execute(
-        f"""create or replace temp table _typed as
-            with typed as ({typing_query(feed, this_delivery)}),
-            final as (
-                select * replace (
-                    case when _reason is null
-                          and row_number() over (partition by _reason is null, {key} order by _row_number) > 1
-                         then 'DUPLICATE_KEY' else _reason end as _reason)
-                from typed
-            )
-            select * from final"""
+        f"""update _typed set _reason = 'DUPLICATE_KEY'
+            from (select {key}, min(_row_number) as first_row from _typed where _reason is null
+                  group by all having count(*) > 1) d
+            where _typed._reason is null
+              and {" and ".join(f"_typed.{k} = d.{k}" for k in keys)}
+              and _typed._row_number > d.first_row"""
     )
-    cols = ", ".join(staging_columns(feed))
-    con.execute(f"insert into staging.{feed.name}_history ({cols}) select {cols} from _typed where _reason is null")
+    # the raw record of each rejected row, as delivered
+    record = "to_json({" + ", ".join(f"{_sql_str(c)}: r.\"{c}\"" for c in feed.column_names) + "})"
     con.execute(
-        """insert into audit.quarantine (feed, file_path, row_number, reason, record, delivery_seq, run_id)
-           select ?, _file_path, _row_number, _reason, _record, _delivery_seq, ?
-           from _typed where _reason is not null order by _row_number""",
+        f"""insert into audit.quarantine (feed, file_path, row_number, reason, record, delivery_seq, run_id)
+            select ?, r._file_path, r._row_number, b._reason, {record}, r._delivery_seq, ?
+            from raw.{feed.name} r
+            join (select _row_number, _reason from _typed where _reason is not null) b using (_row_number)
+            where r._delivery_seq = {delivery_seq}
+            order by r._row_number""",
         [feed.name, run_id],
     )
+    # upsert: this delivery's rows replace the current rows of the same keys
+    cols = ", ".join(staging_columns(feed))
+    con.execute(
+        f"""delete from staging.{feed.name} s using _typed t
+            where t._reason is null and {" and ".join(f"s.{k} = t.{k}" for k in keys)}"""
+    )
+    con.execute(f"insert into staging.{feed.name} ({cols}) select {cols} from _typed where _reason is null")
     read, loaded = con.execute("select count(*), count(*) filter (where _reason is null) from _typed").fetchall()[0]
     con.execute("drop table _typed")
     return FileResult(rel_path, feed.name, sha, "loaded", read, loaded, read - loaded)
 
 
-def refresh_current(con: duckdb.DuckDBPyConnection, feed: Feed) -> None:
-    """staging.<feed> = the latest delivery of each natural key."""
-    key = ", ".join(f'"{k}"' for k in feed.key)
-    con.execute(
-        f"""create or replace table staging.{feed.name} as
-            select * from staging.{feed.name}_history
-            qualify row_number() over (partition by {key} order by _delivery_seq desc, _row_number desc) = 1"""
-    )
-
-
 def load_feed(con: duckdb.DuckDBPyConnection, feed_name: str, landing: Path, run_id: str) -> list[FileResult]:
-    """Load every new file of one tabular feed; refresh its current staging table."""
+    """Load every new file of one tabular feed, in delivery order."""
     feed = FEEDS[feed_name]
     results: list[FileResult] = []
     for path in discover(landing, feed_name):
@@ -265,10 +268,4 @@ def load_feed(con: duckdb.DuckDBPyConnection, feed_name: str, landing: Path, run
             con.execute("rollback")
             raise
         results.append(r)
-    if any(r.status == "loaded" for r in results) or _is_empty(con, f"staging.{feed_name}"):
-        refresh_current(con, feed)
     return results
-
-
-def _is_empty(con: duckdb.DuckDBPyConnection, table: str) -> bool:
-    return con.execute(f"select count(*) = 0 from {table}").fetchall()[0][0]

@@ -134,7 +134,7 @@ def typing_query(feed: Feed, source: str) -> str:
     out_cols = ", ".join(f't."{c.name}"' for c in feed.columns)
     return f"""
 with v as (
-    select {", ".join(text_cols)}, r._delivery_seq, r._file_path, r._row_number, r._record
+    select {", ".join(text_cols)}, r._delivery_seq, r._file_path, r._row_number
     from {source} as r
 ),
 t as (
@@ -142,7 +142,7 @@ t as (
     from v
 ),
 final as (
-    select {out_cols}, t._delivery_seq, t._file_path, t._row_number, t._record, {reason} as _reason
+    select {out_cols}, t._delivery_seq, t._file_path, t._row_number, {reason} as _reason
     from t
 )
 select * from final

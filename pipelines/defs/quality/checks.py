@@ -16,7 +16,7 @@ from pipelines.warehouse import WarehouseResource
 
 # pandas only at the edge: a batch larger than this is validated on a
 # deterministic sample (the SQL typing already checked every row).
-MAX_BATCH_ROWS = 200_000
+MAX_BATCH_ROWS = 50_000
 
 
 def new_rows_frame(con, feed: str, run_id: str):

@@ -1,0 +1,167 @@
+"""Benchmark the nightly job at a given scale (issue "Scale"); not part of `make test`.
+
+    make bench                                 # 1,000 episodes
+    .venv/bin/python -m bench.run --episodes 10000 --scales 1000,3000,10000
+
+For each scale it synthesizes a landing zone of daily files (`oba synth`) and
+measures:
+
+- reference: DuckDB alone reading the same files once
+  (`select count(*) from read_csv(...)` per feed): the physical floor;
+- full: the whole nightly job from an empty warehouse over all days but the last;
+- incremental: the next nightly run, after one more day of files lands (`add_day`).
+
+For each run it records the wall time per asset (Dagster step stats), the total,
+and the peak resident memory of the whole run (the run happens in a child
+process). It prints a table of ratios and writes everything as JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import resource
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+
+FEEDS = ["claims", "authorizations", "assessments", "respiratory_support", "clinical_events", "remittances"]
+
+
+
+
+def reference_read(landing: Path) -> dict:
+    """DuckDB alone: read every file of every feed once."""
+    con = duckdb.connect()
+    con.execute("set memory_limit = '4GB'")
+    per_feed, t_all = {}, time.perf_counter()
+    for feed in FEEDS:
+        files = sorted(str(p) for p in (landing / feed).glob("*.csv"))
+        if not files:
+            continue
+        t0 = time.perf_counter()
+        n = con.execute("select count(*) from read_csv(?, header = true, all_varchar = true)", [files]).fetchall()[0][0]
+        per_feed[feed] = {"rows": n, "seconds": round(time.perf_counter() - t0, 3)}
+    con.close()
+    return {"seconds": round(time.perf_counter() - t_all, 3), "feeds": per_feed}
+
+
+def measured_run(landing: Path, warehouse: Path, as_of: str, timings: Path) -> dict:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    t0 = time.perf_counter()
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench.child", str(landing), str(warehouse), as_of, str(timings)],
+        capture_output=True, text=True,
+    )
+    wall = time.perf_counter() - t0
+    peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    if proc.returncode != 0:
+        sys.stderr.write(proc.stderr[-4000:])
+        raise SystemExit(f"nightly run failed at {landing}")
+    data = json.loads(timings.read_text())
+    data["wall_s"] = round(wall, 3)
+    # ru_maxrss of RUSAGE_CHILDREN is the largest child so far; report it if this run set it
+    data["peak_rss_mib"] = round(max(peak_kib, before) / 1024, 1)
+    return data
+
+
+def group_time(steps: dict, prefixes: tuple[str, ...]) -> float:
+    return round(sum(v for k, v in steps.items() if k.startswith(prefixes)), 3)
+
+
+def bench_scale(episodes: int, seed: int, days: int, workdir: Path, as_of: str) -> dict:
+    root = workdir / f"e{episodes}"
+    if root.exists():
+        shutil.rmtree(root)
+    from pipelines.synth import add_day, synthesize
+
+    landing = root / "landing"
+    t0 = time.perf_counter()
+    synth_summary = synthesize(episodes, seed, landing, days)
+    synth_s = round(time.perf_counter() - t0, 3)
+    reference = reference_read(landing)
+    warehouse = root / "wh" / "oba.duckdb"
+    full = measured_run(landing, warehouse, as_of, root / "full.json")
+    next_day = add_day(landing)  # one more day of files: the next nightly delivery
+    incremental = measured_run(landing, warehouse, as_of, root / "incremental.json")
+    milestone_steps = ("core__milestone", "core__criteria", "core__person_evidence", "core__permanent_ventilation",
+                       "core__assessment_evidence", "marts__assessment_worklist")
+    recon_steps = ("core__milestone_refunds", "marts__milestone_status", "marts__refund_reconciliation",
+                   "marts__payer_summary", "marts__refunds_at_risk")
+    return {
+        "episodes": episodes,
+        "synth_seconds": synth_s,
+        "synth": synth_summary,
+        "next_day": next_day,
+        "reference": reference,
+        "full": full,
+        "incremental": incremental,
+        "ratios": {
+            "full_over_reference": round(full["total_s"] / reference["seconds"], 2),
+            "incremental_over_full": round(incremental["total_s"] / full["total_s"], 3),
+        },
+        "marts_seconds": {
+            "milestones": group_time(full["steps"], milestone_steps),
+            "reconciliation": group_time(full["steps"], recon_steps),
+        },
+    }
+
+
+def print_table(results: list[dict]) -> None:
+    print()
+    print(f"{'episodes':>9} {'reference s':>12} {'full s':>9} {'full/ref':>9} {'incr s':>8} {'incr/full':>10} "
+          f"{'peak MiB':>9} {'milestones s':>13} {'recon s':>8}")
+    for r in results:
+        print(f"{r['episodes']:>9} {r['reference']['seconds']:>12.2f} {r['full']['total_s']:>9.2f} "
+              f"{r['ratios']['full_over_reference']:>9.2f} {r['incremental']['total_s']:>8.2f} "
+              f"{r['ratios']['incremental_over_full']:>10.3f} {max(r['full']['peak_rss_mib'], r['incremental']['peak_rss_mib']):>9.0f} "
+              f"{r['marts_seconds']['milestones']:>13.2f} {r['marts_seconds']['reconciliation']:>8.2f}")
+    last = results[-1]
+    print(f"\nSlowest assets of the full run at {last['episodes']} episodes:")
+    for k, v in sorted(last["full"]["steps"].items(), key=lambda kv: -kv[1])[:10]:
+        print(f"  {v:8.2f} s  {k}")
+    print(f"\nInput rows at {last['episodes']} episodes: "
+          + ", ".join(f"{f} {d['rows']:,}" for f, d in last["reference"]["feeds"].items()))
+    if len(results) > 1:
+        base = results[0]
+        print("\nLinearity (cost per episode relative to the smallest scale):")
+        for r in results[1:]:
+            k = r["episodes"] / base["episodes"]
+            for part in ("milestones", "reconciliation"):
+                b = base["marts_seconds"][part] or 1e-9
+                print(f"  {part:15} x{k:.0f} episodes -> x{r['marts_seconds'][part] / b:.2f} time")
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--episodes", type=int, default=1000)
+    p.add_argument("--scales", default="", help="comma-separated episode counts (overrides --episodes)")
+    p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--days", type=int, default=10)
+    p.add_argument("--as-of", default="2026-11-21")
+    p.add_argument("--workdir", default="/tmp/oba-bench")
+    p.add_argument("--out", default="bench/results.json")
+    args = p.parse_args(argv)
+    scales = [int(s) for s in args.scales.split(",") if s] or [args.episodes]
+    workdir = Path(args.workdir)
+    workdir.mkdir(parents=True, exist_ok=True)
+    results = []
+    for n in scales:
+        print(f"benchmarking {n} episodes ...", flush=True)
+        results.append(bench_scale(n, args.seed, args.days, workdir, args.as_of))
+    print_table(results)
+    Path(args.out).write_text(json.dumps({"machine": {"cpus": __import__("os").cpu_count(),
+                                                      "python": platform.python_version(),
+                                                      "duckdb": duckdb.__version__},
+                                          "results": results}, indent=2))
+    print(f"\nwrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
