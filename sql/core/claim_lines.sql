@@ -1,9 +1,24 @@
--- Every staged claim line with its version's chain and status, and whether it
+-- The staged lines of every version of core.claim_versions (the chains that hold
+-- a ZOLGENSMA line, whole) with the version's chain and status, and whether each
 -- is a ZOLGENSMA line (spec claims.md "Infusion claims and the ZOLGENSMA line"):
 -- procedure J3399, or an unclassified drug code (J3490, J3590, C9399) with an
 -- NDC of labeler 71894 (staged NDCs are 5-4-2 with dashes).
-with lines as (
-    select * from staging.claims
+--
+-- Scale: those lines are a sliver of staging.claims, spread over all of it. They
+-- are found by their claim_id alone, then only their rows are fetched by rowid,
+-- so the other columns are not read for the whole extract.
+with kept_rows as (
+    select l.rowid as line_rowid
+    from staging.claims l
+    semi join core.claim_versions v using (claim_id)
+),
+
+-- MATERIALIZED keeps the fetch by rowid apart from the join below (the optimizer
+-- would otherwise join the whole extract with the versions first)
+lines as materialized (
+    select *
+    from staging.claims
+    where rowid in (select line_rowid from kept_rows)
 ),
 
 versions as (

@@ -1,5 +1,6 @@
--- One row per claim version (all lines sharing one claim_id) with its chain,
--- its status and its claim-level values (spec claims.md "Claim versions").
+-- One row per claim version (all lines sharing one claim_id) of every chain that
+-- matters to ZOLGENSMA, with its chain, its status and its claim-level values
+-- (spec claims.md "Claim versions").
 --
 --  * A version with frequency 7 replaces / 8 voids the version named by its
 --    original_claim_id. Following those names from any version leads to the
@@ -10,8 +11,126 @@
 --  * A chain holding a void (frequency 8) is voided as a whole.
 --  * Current version of a chain that is not voided: the non-void version that
 --    no replacement of the chain names; several (a fork) -> the later delivery.
-with lines as (
+--
+-- Scale: staging.claims is a payer's broad extract; only a sliver of its lines
+-- are ZOLGENSMA. Only chains holding at least one version with a ZOLGENSMA line
+-- can yield an infusion claim, so only those chains are kept, and whole: their
+-- current version may lack the ZOLGENSMA line, and a void or replacement of a
+-- ZOLGENSMA claim need not carry one. Chains are resolved on the few versions
+-- that link (a line with frequency 7 or 8); every other version is the root of
+-- its own chain. Claim-level values and deliveries are then aggregated over the
+-- lines of the kept versions only. The kept versions get exactly the rows the
+-- same logic over all of staging.claims would give them.
+-- NOT MATERIALIZED: read several times, each read only the columns and rows it needs
+with lines as not materialized (
     select * from staging.claims
+),
+
+-- the few versions that matter before any chain is known, in one filtered pass:
+-- those with a ZOLGENSMA line (the test of core.claim_lines.is_zolgensma_line),
+-- and those that may link (only a line with frequency 7 or 8 can make a version
+-- a replacement or a void)
+flagged_versions as (
+    select
+        claim_id,
+        coalesce(bool_or(procedure_code = 'J3399'
+            or (procedure_code in ('J3490', 'J3590', 'C9399') and starts_with(ndc, '71894-'))), false)
+            as has_zolgensma_line,
+        coalesce(bool_or(frequency_code in ('7', '8')), false) as may_link
+    from lines
+    where claim_id is not null
+      and (procedure_code = 'J3399'
+           or (procedure_code in ('J3490', 'J3590', 'C9399') and starts_with(ndc, '71894-'))
+           or frequency_code in ('7', '8'))
+    group by claim_id
+),
+
+link_candidates as (
+    select claim_id
+    from flagged_versions
+    where may_link
+),
+
+-- their frequency and original: the lowest-numbered line that has a value
+link_candidate_values as (
+    select
+        claim_id,
+        arg_min(frequency_code, line_number) filter (where frequency_code is not null) as frequency_code,
+        arg_min(original_claim_id, line_number) filter (where original_claim_id is not null) as original_claim_id
+    from lines
+    semi join link_candidates using (claim_id)
+    group by claim_id
+),
+
+-- the versions that point at another one (7 or 8 with a different original)
+link_versions as (
+    select claim_id, original_claim_id
+    from link_candidate_values
+    where frequency_code in ('7', '8')
+      and original_claim_id is not null
+      and original_claim_id <> claim_id
+),
+
+-- every name reachable from a linking version by following original_claim_id
+-- (undelivered names end the walk; UNION stops on a cycle). A version that does
+-- not link reaches only itself: it is the root of its own chain.
+ancestors as (
+    with recursive walk(claim_id, ancestor_id) as (
+        select claim_id, claim_id from link_versions
+        union
+        select w.claim_id, v.original_claim_id
+        from walk w
+        join link_versions v on v.claim_id = w.ancestor_id
+    )
+    select * from walk
+),
+
+-- the chain of each linking version: the name its walk ends at (an original, or
+-- never delivered); a cycle has none: its smallest name stands in
+link_chains as (
+    select
+        a.claim_id,
+        coalesce(
+            min(a.ancestor_id) filter (where l.claim_id is null),
+            min(a.ancestor_id)
+        ) as chain_id
+    from ancestors a
+    left join link_versions l on l.claim_id = a.ancestor_id
+    group by a.claim_id
+),
+
+-- chains holding a version with a ZOLGENSMA line
+relevant_chains as (
+    select distinct coalesce(r.chain_id, f.claim_id) as chain_id
+    from flagged_versions f
+    left join link_chains r using (claim_id)
+    where f.has_zolgensma_line
+),
+
+-- every version of those chains: their linking versions and their root (which
+-- has lines only if it was delivered)
+relevant_names as (
+    select r.claim_id
+    from link_chains r
+    semi join relevant_chains c using (chain_id)
+    union
+    select chain_id as claim_id
+    from relevant_chains
+),
+
+-- their lines: found by claim_id alone, then only those rows fetched by rowid, so
+-- the other columns are not read for the whole extract
+relevant_rows as (
+    select l.rowid as line_rowid
+    from staging.claims l
+    semi join relevant_names r using (claim_id)
+),
+
+-- MATERIALIZED: read twice below, and keeps the fetch by rowid apart from the joins
+relevant_lines as materialized (
+    select *
+    from staging.claims
+    where rowid in (select line_rowid from relevant_rows)
 ),
 
 -- claim-level values: the lowest-numbered line that has a value
@@ -29,7 +148,7 @@ version_values as (
         count(*) as line_count,
         min(service_date) as first_service_date,
         max(service_date) as last_service_date
-    from lines
+    from relevant_lines
     group by claim_id
 ),
 
@@ -37,7 +156,7 @@ version_values as (
 version_delivery as (
     select claim_id, _delivery_seq as delivery_seq, _row_number as delivery_row_number,
            _file_path as delivery_file_path
-    from lines
+    from relevant_lines
     qualify row_number() over (
         partition by claim_id order by _delivery_seq desc, _row_number desc, line_number desc
     ) = 1
@@ -57,39 +176,16 @@ versions as (
     join version_delivery d using (claim_id)
 ),
 
--- every name reachable from a version by following original_claim_id
--- (undelivered names end the walk; UNION stops on a cycle)
-ancestors as (
-    with recursive walk(claim_id, ancestor_id) as (
-        select claim_id, claim_id from versions
-        union
-        select w.claim_id, v.original_claim_id
-        from walk w
-        join versions v on v.claim_id = w.ancestor_id
-        where v.has_link
-    )
-    select * from walk
-),
-
-chain_roots as (
-    select
-        a.claim_id,
-        -- the root is the name that leads nowhere (an original, or never delivered);
-        -- a cycle has none: its smallest name stands in
-        coalesce(
-            min(a.ancestor_id) filter (where v.claim_id is null or not v.has_link),
-            min(a.ancestor_id)
-        ) as chain_id,
-        bool_or(v.claim_id is null) as chain_root_missing
-    from ancestors a
-    left join versions v on v.claim_id = a.ancestor_id
-    group by a.claim_id
-),
-
+-- a version that does not link is the root of its own chain; every kept chain
+-- root that was delivered is a kept version
 chained as (
-    select v.*, r.chain_id, r.chain_root_missing
+    select
+        v.*,
+        coalesce(r.chain_id, v.claim_id) as chain_id,
+        root.claim_id is null as chain_root_missing
     from versions v
-    join chain_roots r using (claim_id)
+    left join link_chains r using (claim_id)
+    left join versions root on root.claim_id = coalesce(r.chain_id, v.claim_id)
 ),
 
 chain_voids as (
