@@ -214,3 +214,14 @@ def test_reports_open_the_warehouse_read_only(warehouse, tmp_path):
         write_report(warehouse, "PAYA", "csv", tmp_path)
     finally:
         con.close()
+
+
+def test_html_detail_tables_are_capped_and_say_where_the_rest_is():
+    from pipelines.defs.reports.data import Table
+    from pipelines.defs.reports.html_report import HTML_ROW_LIMIT, _table
+
+    rows = [(f"C{i}",) for i in range(HTML_ROW_LIMIT + 5)]
+    text = _table(Table(["claim_id"], ["VARCHAR"], rows))
+    assert text.count("<tr>") == HTML_ROW_LIMIT + 1  # header + the first rows
+    assert f"First {HTML_ROW_LIMIT} of {HTML_ROW_LIMIT + 5} rows" in text
+    assert f"C{HTML_ROW_LIMIT - 1}<" in text and f"C{HTML_ROW_LIMIT}<" not in text

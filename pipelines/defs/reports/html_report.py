@@ -37,18 +37,26 @@ def _fmt(value: Any, money: bool = False) -> tuple[str, bool]:
     return html.escape(str(value)), False
 
 
-def _table(t: Table) -> str:
+# The page is for reading: a detail table shows its first rows and says how many more
+# the xlsx holds (at national scale a payer has tens of thousands of milestone rows).
+HTML_ROW_LIMIT = 250
+
+
+def _table(t: Table, limit: int = HTML_ROW_LIMIT) -> str:
     if not t.rows:
         return '<p class="note">No rows.</p>'
     head = "".join(f"<th>{html.escape(c)}</th>" for c in t.columns)
     body = []
-    for row in t.rows:
+    for row in t.rows[:limit]:
         cells = []
         for i, v in enumerate(row):
             text, num = _fmt(v, money=t.is_money(i))
             cells.append(f'<td class="num">{text}</td>' if num else f"<td>{text}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    more = len(t.rows) - limit
+    note = (f'<p class="note">First {limit} of {len(t.rows)} rows; all of them are in the xlsx report.</p>'
+            if more > 0 else "")
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>{note}"
 
 
 def _img(src: str | None, alt: str, empty: str) -> str:

@@ -1,4 +1,11 @@
-"""The Excel report: Summary, Reconciliation, Milestones, Claims to fix, Worklist."""
+"""The Excel report: Summary, Reconciliation, Milestones, Claims to fix, Worklist.
+
+Written with XlsxWriter in constant-memory mode (rows stream to disk in order):
+at national scale a payer's Milestones sheet has tens of thousands of rows,
+and openpyxl's per-cell objects made the nightly reports the slowest step.
+XlsxWriter never turns a string into a formula (strings_to_formulas off), and
+text from input data that looks like one also gets Excel's quote prefix.
+"""
 
 from __future__ import annotations
 
@@ -7,35 +14,39 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
+import xlsxwriter
+from xlsxwriter.worksheet import Worksheet
 
 from pipelines.defs.reports.data import STATUSES, ReportData, Table
 from pipelines.defs.reports.safety import looks_like_formula
 
 MONEY_FORMAT = '"$"#,##0.00;[Red]-"$"#,##0.00'
 DATE_FORMAT = "yyyy-mm-dd"
-BOLD = Font(bold=True)
 
 
-def _put(ws: Worksheet, row: int, col: int, value: Any, money: bool = False):
-    """Write one value: money and numbers as numbers, dates as dates, text as text."""
-    cell = ws.cell(row=row, column=col)
+class _Formats:
+    def __init__(self, wb: xlsxwriter.Workbook):
+        self.bold = wb.add_format({"bold": True})
+        self.money = wb.add_format({"num_format": MONEY_FORMAT})
+        self.date = wb.add_format({"num_format": DATE_FORMAT})
+        self.quoted = wb.add_format({"quote_prefix": True})
+
+
+def _put(ws: Worksheet, f: _Formats, row: int, col: int, value: Any, money: bool = False) -> None:
+    """Write one value (0-based row/col): money and numbers as numbers, dates as dates, text as text."""
+    if value is None:
+        return
     if isinstance(value, str):
-        cell.value = value
-        if looks_like_formula(value):
-            # input data, never a formula: a string cell, shown with a quote prefix
-            cell.data_type = "s"
-            cell.quotePrefix = True
+        # input data, never a formula: always a string cell; formula-like text gets the quote prefix
+        ws.write_string(row, col, value, f.quoted if looks_like_formula(value) else None)
+    elif isinstance(value, bool):
+        ws.write_boolean(row, col, value)
+    elif isinstance(value, (dt.date, dt.datetime)):
+        ws.write_datetime(row, col, value, f.date)
+    elif isinstance(value, (Decimal, int, float)):
+        ws.write_number(row, col, float(value), f.money if money else None)
     else:
-        cell.value = value
-        if isinstance(value, dt.date):
-            cell.number_format = DATE_FORMAT
-        elif money and isinstance(value, (Decimal, int, float)):
-            cell.number_format = MONEY_FORMAT
-    return cell
+        ws.write_string(row, col, str(value))
 
 
 def _width(value: Any) -> int:
@@ -48,21 +59,25 @@ def _width(value: Any) -> int:
     return len(str(value))
 
 
-def _table_sheet(wb: Workbook, title: str, table: Table) -> Worksheet:
-    ws = wb.create_sheet(title)
+def _table_sheet(wb: xlsxwriter.Workbook, f: _Formats, title: str, table: Table) -> None:
+    ws = wb.add_worksheet(title)
     widths = [len(c) for c in table.columns]
-    for j, name in enumerate(table.columns, start=1):
-        ws.cell(row=1, column=j, value=name).font = BOLD
-    for i, row in enumerate(table.rows, start=2):
-        for j, value in enumerate(row, start=1):
-            _put(ws, i, j, value, money=table.is_money(j - 1))
-            widths[j - 1] = max(widths[j - 1], _width(value))
-    for j, w in enumerate(widths, start=1):
-        ws.column_dimensions[get_column_letter(j)].width = min(max(w + 2, 10), 60)
-    ws.freeze_panes = "A2"
-    last_col = get_column_letter(max(len(table.columns), 1))
-    ws.auto_filter.ref = f"A1:{last_col}{max(len(table.rows) + 1, 1)}"
-    return ws
+    for row in table.rows:
+        for j, value in enumerate(row):
+            w = _width(value)
+            if w > widths[j]:
+                widths[j] = w
+    # constant-memory mode writes rows in order: column widths and panes first
+    for j, w in enumerate(widths):
+        ws.set_column(j, j, min(max(w + 2, 10), 60))
+    ws.freeze_panes(1, 0)
+    ws.autofilter(0, 0, max(len(table.rows), 1), max(len(table.columns) - 1, 0))
+    for j, name in enumerate(table.columns):
+        ws.write_string(0, j, name, f.bold)
+    money = [table.is_money(j) for j in range(len(table.columns))]
+    for i, row in enumerate(table.rows, start=1):
+        for j, value in enumerate(row):
+            _put(ws, f, i, j, value, money=money[j])
 
 
 # Labels of the Summary sheet (column A), value in column B.
@@ -79,54 +94,58 @@ SUMMARY_ROWS = [
 ]
 
 
-def _summary_sheet(wb: Workbook, data: ReportData) -> None:
-    ws = wb.active
-    ws.title = "Summary"
-    ws.cell(row=1, column=1, value="Payer").font = BOLD
-    _put(ws, 1, 2, data.payer_id)
-    ws.cell(row=2, column=1, value="As of").font = BOLD
-    _put(ws, 2, 2, data.as_of)
-    r = 4
+def _summary_sheet(wb: xlsxwriter.Workbook, f: _Formats, data: ReportData) -> None:
+    ws = wb.add_worksheet("Summary")
+    header = ["Timepoint (months)", *STATUSES, "total", "refunds due", "remitted"]
+    t = data.refunds_at_risk
+    ws.set_column(0, 0, 34)
+    ws.set_column(1, max(len(header), len(t.columns)) - 1, 18)
+    ws.freeze_panes(2, 0)
+    ws.write_string(0, 0, "Payer", f.bold)
+    _put(ws, f, 0, 1, data.payer_id)
+    ws.write_string(1, 0, "As of", f.bold)
+    _put(ws, f, 1, 1, data.as_of)
+    r = 3
     for label, key, money in SUMMARY_ROWS:
-        ws.cell(row=r, column=1, value=label)
-        _put(ws, r, 2, data.summary.get(key), money=money)
+        ws.write_string(r, 0, label)
+        _put(ws, f, r, 1, data.summary.get(key), money=money)
         r += 1
 
     r += 1
-    ws.cell(row=r, column=1, value="Milestones by status and timepoint").font = BOLD
+    ws.write_string(r, 0, "Milestones by status and timepoint", f.bold)
     r += 1
-    header = ["Timepoint (months)", *STATUSES, "total", "refunds due", "remitted"]
-    for j, h in enumerate(header, start=1):
-        ws.cell(row=r, column=j, value=h).font = BOLD
+    for j, h in enumerate(header):
+        ws.write_string(r, j, h, f.bold)
     for row in data.by_timepoint.dicts():
         r += 1
         values = [row["timepoint_months"], *(row[s] for s in STATUSES), row["total"],
                   row["refunds_due_amount"], row["remitted_amount"]]
-        for j, v in enumerate(values, start=1):
-            _put(ws, r, j, v, money=j >= len(header) - 1)
+        for j, v in enumerate(values):
+            _put(ws, f, r, j, v, money=j >= len(header) - 2)
 
     r += 2
-    ws.cell(row=r, column=1, value="Refunds at risk").font = BOLD
+    ws.write_string(r, 0, "Refunds at risk", f.bold)
     r += 1
-    t = data.refunds_at_risk
-    for j, h in enumerate(t.columns, start=1):
-        ws.cell(row=r, column=j, value=h).font = BOLD
+    for j, h in enumerate(t.columns):
+        ws.write_string(r, j, h, f.bold)
     for row in t.rows:
         r += 1
-        for j, v in enumerate(row, start=1):
-            _put(ws, r, j, v, money=t.is_money(j - 1))
-
-    ws.column_dimensions["A"].width = 34
-    for j in range(2, max(len(header), len(t.columns)) + 1):
-        ws.column_dimensions[get_column_letter(j)].width = 18
-    ws.freeze_panes = "A3"
+        for j, v in enumerate(row):
+            _put(ws, f, r, j, v, money=t.is_money(j))
 
 
 def write_xlsx(data: ReportData, path: Path) -> None:
-    wb = Workbook()
-    _summary_sheet(wb, data)
-    _table_sheet(wb, "Reconciliation", data.reconciliation)
-    _table_sheet(wb, "Milestones", data.milestones)
-    _table_sheet(wb, "Claims to fix", data.claims_to_fix)
-    _table_sheet(wb, "Worklist", data.worklist)
-    wb.save(path)
+    wb = xlsxwriter.Workbook(
+        str(path),
+        {"constant_memory": True, "strings_to_formulas": False, "strings_to_numbers": False,
+         "strings_to_urls": False},
+    )
+    try:
+        f = _Formats(wb)
+        _summary_sheet(wb, f, data)
+        _table_sheet(wb, f, "Reconciliation", data.reconciliation)
+        _table_sheet(wb, f, "Milestones", data.milestones)
+        _table_sheet(wb, f, "Claims to fix", data.claims_to_fix)
+        _table_sheet(wb, f, "Worklist", data.worklist)
+    finally:
+        wb.close()
