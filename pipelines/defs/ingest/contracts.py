@@ -21,16 +21,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from pipelines.defs.ingest.feeds import MOTOR_MILESTONES, SCORED_INSTRUMENTS
-from pipelines.defs.ingest.loader import (
-    CONTRACT_SUFFIXES,
-    FileRejected,
-    FileResult,
-    already_loaded,
-    discover,
-    log_file,
-    next_delivery_seq,
-    sha256_file,
-)
+from pipelines.defs.ingest.loader import CONTRACT_SUFFIXES, FileRejected, FileResult, load_files
 
 
 class _ExactLoader(yaml.SafeLoader):
@@ -271,36 +262,15 @@ def store_contract(con: duckdb.DuckDBPyConnection, contract: Contract, trees: li
 
 
 def load_contracts(con: duckdb.DuckDBPyConnection, landing: Path, run_id: str) -> list[FileResult]:
-    results: list[FileResult] = []
-    for path in discover(landing, "contracts"):
-        rel_path = path.relative_to(landing).as_posix()
-        sha = sha256_file(path)
-        if already_loaded(con, sha):
-            r = FileResult(rel_path, "contracts", sha, "skipped_duplicate", 0, 0, 0,
-                           "content already loaded (same SHA-256); nothing to do")
-            log_file(con, r, run_id, None)
-            results.append(r)
-            continue
-        seq = next_delivery_seq(con)
-        con.execute("begin transaction")
+    def load_one(path: Path, rel_path: str, sha: str, seq: int) -> FileResult:
+        if path.suffix.lower() not in CONTRACT_SUFFIXES:
+            raise FileRejected(f"unsupported file type {path.suffix or '(none)'!r}: a contract must be .yaml or .yml")
         try:
-            if path.suffix.lower() not in CONTRACT_SUFFIXES:
-                raise FileRejected(f"unsupported file type {path.suffix or '(none)'!r}: a contract must be .yaml or .yml")
-            try:
-                text = path.read_text(encoding="utf-8-sig")
-            except UnicodeDecodeError:
-                raise FileRejected("not UTF-8 text; re-save the contract as UTF-8") from None
-            contract, trees = parse_contract(text)
-            store_contract(con, contract, trees, rel_path, sha, seq)
-            r = FileResult(rel_path, "contracts", sha, "loaded", 1, 1, 0, f"contract {contract.contract_id}")
-            log_file(con, r, run_id, seq)
-            con.execute("commit")
-        except FileRejected as e:
-            con.execute("rollback")
-            r = FileResult(rel_path, "contracts", sha, "rejected", message=f"{rel_path}: {e}")
-            log_file(con, r, run_id, None)
-        except BaseException:
-            con.execute("rollback")
-            raise
-        results.append(r)
-    return results
+            text = path.read_text(encoding="utf-8-sig")
+        except UnicodeDecodeError:
+            raise FileRejected("not UTF-8 text; re-save the contract as UTF-8") from None
+        contract, trees = parse_contract(text)
+        store_contract(con, contract, trees, rel_path, sha, seq)
+        return FileResult(rel_path, "contracts", sha, "loaded", 1, 1, 0, f"contract {contract.contract_id}")
+
+    return load_files(con, landing, "contracts", run_id, load_one)

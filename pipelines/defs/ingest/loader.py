@@ -25,6 +25,7 @@ import csv
 import datetime as dt
 import hashlib
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -241,9 +242,20 @@ def load_tabular_file(
     return FileResult(rel_path, feed.name, sha, "loaded", read, loaded, read - loaded)
 
 
-def load_feed(con: duckdb.DuckDBPyConnection, feed_name: str, landing: Path, run_id: str) -> list[FileResult]:
-    """Load every new file of one tabular feed, in delivery order."""
-    feed = FEEDS[feed_name]
+def load_files(
+    con: duckdb.DuckDBPyConnection,
+    landing: Path,
+    feed_name: str,
+    run_id: str,
+    load_one: Callable[[Path, str, str, int], FileResult],
+) -> list[FileResult]:
+    """The per-file protocol shared by every feed, in delivery order.
+
+    Content already loaded is skipped; every other file is loaded by
+    `load_one(path, rel_path, sha, delivery_seq)` in its own transaction. A
+    `FileRejected` rolls the file back and logs it as rejected (not loaded, so
+    fixed content loads later); any other error rolls back and fails the run.
+    """
     results: list[FileResult] = []
     for path in discover(landing, feed_name):
         rel_path = path.relative_to(landing).as_posix()
@@ -257,7 +269,7 @@ def load_feed(con: duckdb.DuckDBPyConnection, feed_name: str, landing: Path, run
         seq = next_delivery_seq(con)
         con.execute("begin transaction")
         try:
-            r = load_tabular_file(con, feed, path, rel_path, sha, seq, run_id)
+            r = load_one(path, rel_path, sha, seq)
             log_file(con, r, run_id, seq)
             con.execute("commit")
         except FileRejected as e:
@@ -269,3 +281,12 @@ def load_feed(con: duckdb.DuckDBPyConnection, feed_name: str, landing: Path, run
             raise
         results.append(r)
     return results
+
+
+def load_feed(con: duckdb.DuckDBPyConnection, feed_name: str, landing: Path, run_id: str) -> list[FileResult]:
+    """Load every new file of one tabular feed, in delivery order."""
+    feed = FEEDS[feed_name]
+    return load_files(
+        con, landing, feed_name, run_id,
+        lambda path, rel_path, sha, seq: load_tabular_file(con, feed, path, rel_path, sha, seq, run_id),
+    )
