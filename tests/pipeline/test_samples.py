@@ -116,3 +116,26 @@ def test_reconciliation_matches_the_generator(wh):
     )
     assert got == expected
     assert {r[7] for r in got} >= {"paid", "unpaid", "partially_paid", "overpaid", "unmatched"}
+
+
+def test_a_later_as_of_never_changes_a_decision_made_on_earlier_evidence(wh, tmp_path_factory):
+    """contracts.md: a milestone is decided when its window closes, on evidence dated up to as-of.
+    Moving as-of later only adds evidence dated after the earlier as-of, which cannot touch the
+    in-window scores, baselines or deaths a decision rests on; the one change the rules allow is
+    missing_evidence becoming decided (contact after the window shows the child was alive)."""
+    earlier_as_of = "2025-06-30"
+    warehouse = tmp_path_factory.mktemp("earlier") / "oba.duckdb"
+    assert execute_nightly(str(SAMPLES / "landing"), str(warehouse), earlier_as_of).success
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        before = {(r[0], r[1]): r[2] for r in q(con, "select episode_id, timepoint_months, status "
+                                                    "from marts.milestone_status")}
+    finally:
+        con.close()
+    after = {(r[0], r[1]): r[2] for r in q(wh, "select episode_id, timepoint_months, status from marts.milestone_status")}
+    decided = {k: s for k, s in before.items() if s in ("met", "not_met")}
+    assert len(decided) > 50
+    changed = {k: (s, after.get(k)) for k, s in decided.items() if after.get(k) != s}
+    assert changed == {}
+    moved = {(s, after[k]) for k, s in before.items() if s == "missing_evidence" and after[k] != s}
+    assert moved <= {("missing_evidence", "met"), ("missing_evidence", "not_met")}
