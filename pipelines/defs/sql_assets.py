@@ -25,7 +25,7 @@ def upstream_key(schema: str, table: str) -> dg.AssetKey:
     if schema == "staging":
         if table in CONTRACT_TABLES:
             return dg.AssetKey(["staging", "contracts"])
-        return dg.AssetKey(["staging", table.removesuffix("_history")])
+        return dg.AssetKey(["staging", table])
     return dg.AssetKey([schema, table])
 
 

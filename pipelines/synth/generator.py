@@ -93,7 +93,6 @@ WORLD_END = dt.date(2027, 4, 30)        # no evidence after this date
 HISTORY_START = dt.date(2021, 1, 1)
 INFUSION_FROM = dt.date(2021, 1, 4)
 INFUSION_TO = dt.date(2026, 10, 31)
-AS_OF = dt.date(2026, 11, 21)
 F0, WEND = _d(FIRST_DAY), _d(WORLD_END)
 NEVER = 10**7
 
@@ -193,7 +192,6 @@ CONTRACTS = [
          (60, 60, 60, 20, "alive")]},
 ]
 AMENDMENT = ("OBA-BLUEPEAK-2021", 3, {"refund_due_days": 60})   # (contract, day, changes)
-CT_DEFAULTS = {"refund_cap_pct": 100, "refund_due_days": 90}
 
 # --------------------------------------------------------------------------- small helpers
 

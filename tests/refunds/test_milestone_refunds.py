@@ -9,7 +9,7 @@ import pytest
 
 from pipelines.defs.refunds.models import MODELS
 from pipelines.sqlmodels import run_models
-from tests.refunds.builders import D, add_contract, add_episode, create_colleague_tables
+from tests.refunds.builders import add_contract, add_episode, create_colleague_tables
 
 
 @pytest.fixture

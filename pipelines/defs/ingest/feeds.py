@@ -22,7 +22,7 @@ Types (feeds.md "Types"):
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 
 SCORED_INSTRUMENTS = {"CHOP-INTEND": (0, 64), "HFMSE": (0, 66), "RHS": (0, 69)}
@@ -62,7 +62,6 @@ class Feed:
     key: tuple[str, ...]
     columns: tuple[Col, ...]
     description: str = ""
-    extra_checks: tuple[tuple[str, str], ...] = field(default_factory=tuple)
 
     @property
     def required_columns(self) -> list[str]:

@@ -9,7 +9,7 @@ decided afterwards among the rows that typed cleanly (loader.py).
 
 from __future__ import annotations
 
-from pipelines.defs.ingest.feeds import BOOL_WORDS, SQL_TYPES, Col, Feed
+from pipelines.defs.ingest.feeds import BOOL_WORDS, Col, Feed
 
 TRUE_WORDS = BOOL_WORDS[0::2]
 FALSE_WORDS = BOOL_WORDS[1::2]
@@ -152,5 +152,3 @@ select * from final
 def staging_columns(feed: Feed) -> list[str]:
     return [f'"{c.name}"' for c in feed.columns] + ["_delivery_seq", "_file_path", "_row_number"]
 
-
-__all__ = ["typing_query", "staging_columns", "SQL_TYPES"]

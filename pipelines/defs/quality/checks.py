@@ -43,7 +43,9 @@ def quality_page(warehouse: WarehouseResource):
     return warehouse.published_path.parent / "quality" / f"{warehouse.published_path.stem}_quality.html"
 
 
-_run_outcomes: dict[str, dict[str, SuiteOutcome]] = {}
+# The suites validated so far in the current run, for its results page. Only the
+# current run is kept: a long-lived Dagster process must not grow with every run.
+_current_run: dict[str, dict[str, SuiteOutcome]] = {}
 
 
 def _gx_check(feed: str) -> dg.AssetChecksDefinition:
@@ -60,7 +62,10 @@ def _gx_check(feed: str) -> dg.AssetChecksDefinition:
                 return dg.AssetCheckResult(passed=True, metadata={"files_loaded": 0, "note": "no new files"})
             df = new_rows_frame(con, feed, context.run.run_id)
         outcome = validate(feed, df)
-        outcomes = _run_outcomes.setdefault(context.run.run_id, {})
+        run_id = context.run.run_id
+        if run_id not in _current_run:
+            _current_run.clear()
+        outcomes = _current_run.setdefault(run_id, {})
         outcomes[feed] = outcome
         page = write_html(outcomes, quality_page(warehouse), f"Data quality, run {context.run.run_id}")
         failed = outcome.blocking_failures

@@ -17,7 +17,6 @@ import duckdb
 
 MONEY_TYPE = "DECIMAL(18,2)"
 STATUSES = ("met", "not_met", "pending", "missing_evidence")
-RECON_STATUSES = ("unpaid", "partially_paid", "paid", "overpaid", "unmatched")
 
 
 @dataclass
