@@ -26,8 +26,13 @@ AUDIT_DDL = [
         message varchar,
         loaded_at timestamp not null,
         delivery_seq bigint,              -- set on loaded files: the delivery order across runs
-        run_id varchar not null
+        run_id varchar not null,
+        file_size bigint,                 -- the file's stat when it was hashed (loader.file_sha256)
+        file_mtime_ns bigint,
+        file_inode bigint
     )""",
+    # a warehouse published before the stat columns existed gets them (NULL: hashed again once)
+    *(f"alter table audit.load_log add column if not exists {c} bigint" for c in ("file_size", "file_mtime_ns", "file_inode")),
     """create table if not exists audit.quarantine (
         feed varchar not null,
         file_path varchar not null,
@@ -102,11 +107,24 @@ CONTRACT_DDL = [
 ]
 
 
-def raw_ddl(feed_name: str) -> str:
+def raw_ddl(feed_name: str) -> list[str]:
+    """Every row ever delivered, as text: the table and the view analysts read.
+
+    `raw.<feed>_rows` stores the rows in file order (DuckDB keeps insertion
+    order, and one file is one INSERT, so a delivery's rowids are contiguous and
+    never change: raw is append-only). Numbering rows while loading would need a
+    window over the whole file, the most expensive step of a large load; the view
+    `raw.<feed>` derives the 1-based `_row_number` from the rowid instead.
+    """
     feed = FEEDS[feed_name]
     cols = [f'"{c}" varchar' for c in feed.column_names]
-    cols += ["_delivery_seq bigint", "_file_path varchar", "_row_number bigint"]
-    return f"create table if not exists raw.{feed_name} (\n  " + ",\n  ".join(cols) + "\n)"
+    cols += ["_delivery_seq bigint", "_file_path varchar"]
+    return [
+        f"create table if not exists raw.{feed_name}_rows (\n  " + ",\n  ".join(cols) + "\n)",
+        f"""create view if not exists raw.{feed_name} as
+            select *, rowid - min(rowid) over (partition by _delivery_seq) + 1 as _row_number
+            from raw.{feed_name}_rows""",
+    ]
 
 
 def create_all(con: duckdb.DuckDBPyConnection) -> None:
@@ -117,7 +135,8 @@ def create_all(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(ddl)
     for name, feed in FEEDS.items():
         # every row ever delivered, as text ...
-        con.execute(raw_ddl(name))
+        for ddl in raw_ddl(name):
+            con.execute(ddl)
         # ... and, typed, the current row per natural key (the latest delivery wins)
         con.execute(staging_ddl(feed, f"staging.{name}"))
     load_reference(con)

@@ -91,7 +91,10 @@ class WarehouseResource(dg.ConfigurableResource):
                 f"no build in progress at {self.build_path}: materialize the whole `nightly` job "
                 "(or run `oba run`), which starts with `warehouse_build`"
             )
-        con = duckdb.connect(str(self.build_path), config={"memory_limit": self.memory_limit})
+        # insertion order is what numbers raw rows (schema.raw_ddl): never let a setting turn it off
+        con = duckdb.connect(
+            str(self.build_path), config={"memory_limit": self.memory_limit, "preserve_insertion_order": True}
+        )
         try:
             set_as_of(con, self.as_of_date)
             yield con

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import time
 from decimal import Decimal
 from pathlib import Path
 
@@ -12,6 +14,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from pipelines import schema
+from pipelines.defs.ingest import loader
 from pipelines.defs.ingest.loader import load_feed
 from tests.landing import csv_text, row, write_csv, write_text
 
@@ -115,6 +118,40 @@ def test_every_delivered_row_stays_in_raw_as_text(tmp_path, con):
     load(con, tmp_path, "assessments")
     assert con.execute("select _file_path, _row_number, assessment_id, score from raw.assessments order by all").fetchall() == [
         ("assessments/f1.csv", 1, "A1", "30"), ("assessments/f1.csv", 2, "A2", "x"), ("assessments/f2.csv", 1, "A1", " 31")]
+
+
+def test_row_numbers_follow_the_file_across_row_groups_and_deliveries(tmp_path):
+    # Row numbers come from insertion order (schema.raw_ddl), not from a window:
+    # prove it on a file spanning several DuckDB row groups (122,880 rows each),
+    # loaded after another delivery, in a file-backed database as in a run.
+    n = 300_000
+    bad = {1: "x", 122_881: "-1", 245_760: "25", n: "h"}
+    day = dt.date(2020, 1, 1)
+    lines = ["payer_id,member_id,support_date,hours"]
+    for i in range(1, n + 1):
+        lines.append(f"ACME,M{i:07d},{day + dt.timedelta(days=i % 3000)},{bad.get(i, '2')}")
+    write_text(tmp_path, "respiratory_support", "2.csv", "\n".join(lines) + "\n")
+    write_csv(tmp_path, "respiratory_support", "1.csv", [row("respiratory_support"), row("respiratory_support")])
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    schema.create_all(con)
+    load(con, tmp_path, "respiratory_support")
+    assert [(r[1], r[2], r[3]) for r in quarantine(con)] == [
+        ("respiratory_support/1.csv", 2, "DUPLICATE_KEY"),
+        ("respiratory_support/2.csv", 1, "BAD_NUMBER:hours"),
+        ("respiratory_support/2.csv", 122_881, "OUT_OF_RANGE:hours"),
+        ("respiratory_support/2.csv", 245_760, "OUT_OF_RANGE:hours"),
+        ("respiratory_support/2.csv", n, "BAD_NUMBER:hours"),
+    ]
+    members = con.execute(
+        """select _row_number, member_id from raw.respiratory_support
+           where _file_path = 'respiratory_support/2.csv' and _row_number in (1, 122881, 245760, 299999, 300000)
+           order by 1""").fetchall()
+    assert members == [(i, f"M{i:07d}") for i in (1, 122_881, 245_760, 299_999, n)]
+    staged = con.execute(
+        "select _row_number, member_id from staging.respiratory_support where _delivery_seq = 2 "
+        "and _row_number in (2, 299999)").fetchall()
+    assert sorted(staged) == [(2, "M0000002"), (299_999, "M0299999")]
+    con.close()
 
 
 def test_first_problem_in_column_order_is_the_reason(tmp_path, con):
@@ -264,6 +301,48 @@ def test_same_content_is_loaded_once_whatever_its_name(tmp_path, con):
     assert [r.status for r in second] == ["skipped_duplicate", "skipped_duplicate"]
     assert con.execute("select count(*) from raw.clinical_events").fetchone()[0] == 1
     assert con.execute("select count(*) from audit.load_log").fetchone()[0] == 4
+
+
+def _age(path: Path, seconds: int = 60) -> None:
+    old = time.time() - seconds
+    os.utime(path, (old, old))
+
+
+def _count_hashing(monkeypatch) -> list[str]:
+    hashed: list[str] = []
+    real = loader.sha256_file
+    monkeypatch.setattr(loader, "sha256_file", lambda p: hashed.append(p.name) or real(p))
+    return hashed
+
+
+def test_an_unchanged_file_is_not_read_again_to_know_its_content(tmp_path, con, monkeypatch):
+    _age(write_csv(tmp_path, "clinical_events", "a.csv", [row("clinical_events")]))
+    hashed = _count_hashing(monkeypatch)
+    load(con, tmp_path, "clinical_events", "run-1")
+    assert [r.status for r in load(con, tmp_path, "clinical_events", "run-2")] == ["skipped_duplicate"]
+    assert hashed == ["a.csv"]
+    assert con.execute("select count(distinct sha256) from audit.load_log").fetchone()[0] == 1
+
+
+def test_new_content_with_the_same_name_and_size_is_hashed_and_loaded(tmp_path, con, monkeypatch):
+    path = write_csv(tmp_path, "clinical_events", "a.csv", [row("clinical_events", event_date="2025-07-01")])
+    _age(path, 120)
+    load(con, tmp_path, "clinical_events", "run-1")
+    write_csv(tmp_path, "clinical_events", "a.csv", [row("clinical_events", event_date="2025-07-02")])
+    _age(path, 60)  # rewritten in place: same path, size and inode, another mtime
+    hashed = _count_hashing(monkeypatch)
+    assert [r.status for r in load(con, tmp_path, "clinical_events", "run-2")] == ["loaded"]
+    assert hashed == ["a.csv"]
+    assert con.execute("select event_date from staging.clinical_events").fetchall() == [(dt.date(2025, 7, 2),)]
+
+
+def test_a_file_written_just_before_hashing_is_hashed_again_next_time(tmp_path, con, monkeypatch):
+    write_csv(tmp_path, "clinical_events", "a.csv", [row("clinical_events")])  # mtime: now
+    hashed = _count_hashing(monkeypatch)
+    load(con, tmp_path, "clinical_events", "run-1")
+    load(con, tmp_path, "clinical_events", "run-2")
+    assert hashed == ["a.csv", "a.csv"]
+    assert con.execute("select count(*) from audit.load_log where file_size is not null").fetchone()[0] == 0
 
 
 def test_later_delivery_of_a_key_amends_it_in_lexical_order(tmp_path, con):

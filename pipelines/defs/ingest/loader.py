@@ -5,7 +5,8 @@ Per file (spec/feeds.md):
   (`skipped_duplicate`), whatever the file's name;
 - a file that cannot be read at all is `rejected` whole, with a message a
   person can act on, and is not marked loaded (fixed content loads next run);
-- otherwise every row lands in `raw.<feed>` as delivered (text), is typed by
+- otherwise every row lands in `raw.<feed>_rows` as delivered (text, in file
+  order: the view `raw.<feed>` adds its row number), is typed by
   the SQL generated in typing_sql.py, and either goes to `audit.quarantine`
   with its reason or replaces the row of the same natural key in
   `staging.<feed>` (the later delivery wins): rows_read = rows_loaded + rows_quarantined.
@@ -25,8 +26,9 @@ import csv
 import datetime as dt
 import hashlib
 import io
+import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from pathlib import Path
 
 import duckdb
@@ -42,6 +44,15 @@ class FileRejected(Exception):
     """The file cannot be read at all; the message says what to fix."""
 
 
+@dataclass(frozen=True)
+class FileStat:
+    """What identifies an unchanged file without reading it (as git's index does)."""
+
+    size: int
+    mtime_ns: int
+    inode: int
+
+
 @dataclass
 class FileResult:
     file_path: str
@@ -52,6 +63,7 @@ class FileResult:
     rows_loaded: int | None = None
     rows_quarantined: int | None = None
     message: str | None = None
+    stat: FileStat | None = None
 
 
 def sha256_file(path: Path) -> str:
@@ -60,6 +72,41 @@ def sha256_file(path: Path) -> str:
         for chunk in iter(lambda: f.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()
+
+
+# A file modified less than this before it was hashed may change again within
+# the same mtime tick; its stat is not trusted (the "racy git" problem).
+RACY_SECONDS = 2
+
+
+def file_sha256(path: Path, rel_path: str, known: dict[tuple, str]) -> tuple[str, FileStat | None]:
+    """The file's SHA-256, and its stat when that stat may stand for the content later.
+
+    Identity is the content (spec/feeds.md). Re-reading every landing file each
+    night is the largest cost of a small nightly run at scale, so a file whose
+    path, size, mtime and inode are those recorded when it was hashed is taken to
+    have the recorded SHA-256 (git's index does the same). Any write changes the
+    mtime, so changed content is hashed again; a file written less than
+    RACY_SECONDS before it was hashed gets no recorded stat and is always hashed.
+    """
+    now = time.time_ns()
+    st = path.stat()
+    stat = FileStat(st.st_size, st.st_mtime_ns, st.st_ino)
+    cached = known.get((rel_path, stat))
+    if cached:
+        return cached, stat
+    fresh = now - st.st_mtime_ns < RACY_SECONDS * 1_000_000_000
+    return sha256_file(path), None if fresh else stat
+
+
+def known_hashes(con: duckdb.DuckDBPyConnection, feed: str) -> dict[tuple, str]:
+    """(file path in the landing zone, stat) -> SHA-256, for the feed's files hashed before."""
+    rows = con.execute(
+        """select file_path, file_size, file_mtime_ns, file_inode, max(sha256)
+           from audit.load_log where feed = ? and file_size is not null group by all""",
+        [feed],
+    ).fetchall()
+    return {(p, FileStat(size, mtime, inode)): sha for p, size, mtime, inode, sha in rows}
 
 
 def discover(landing: Path, feed: str) -> list[Path]:
@@ -94,11 +141,12 @@ def log_file(con: duckdb.DuckDBPyConnection, r: FileResult, run_id: str, deliver
     con.execute(
         """insert into audit.load_log
            (file_path, feed, sha256, status, rows_read, rows_loaded, rows_quarantined, message,
-            loaded_at, delivery_seq, run_id)
-           values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            loaded_at, delivery_seq, run_id, file_size, file_mtime_ns, file_inode)
+           values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
         [
             r.file_path, r.feed, r.sha256, r.status, r.rows_read, r.rows_loaded, r.rows_quarantined,
             r.message, dt.datetime.now(dt.timezone.utc).replace(tzinfo=None), delivery_seq, run_id,
+            *(astuple(r.stat) if r.stat else (None, None, None)),
         ],
     )
 
@@ -197,8 +245,8 @@ def load_tabular_file(
     raw_vals = [f"c{mapping[c]}" if c in mapping else "null" for c in feed.column_names]
     try:
         con.execute(
-            f"""insert into raw.{feed.name} ({", ".join(raw_cols)}, _delivery_seq, _file_path, _row_number)
-                select {", ".join(raw_vals)}, {delivery_seq}, {_sql_str(rel_path)}, row_number() over ()
+            f"""insert into raw.{feed.name}_rows ({", ".join(raw_cols)}, _delivery_seq, _file_path)
+                select {", ".join(raw_vals)}, {delivery_seq}, {_sql_str(rel_path)}
                 from {source}"""
         )
     except duckdb.Error as e:
@@ -206,7 +254,7 @@ def load_tabular_file(
             raise FileRejected(f"not a readable Parquet file ({_first_line(e)}); re-export it") from e
         raise FileRejected(_describe_read_error(e)) from e
 
-    this_delivery = f"(select * from raw.{feed.name} where _delivery_seq = {delivery_seq})"
+    this_delivery = _numbered_delivery(con, feed, delivery_seq)
     keys = [f'"{k}"' for k in feed.key]
     key = ", ".join(keys)
     con.execute(f"create or replace temp table _typed as {typing_query(feed, this_delivery)}")
@@ -224,9 +272,8 @@ def load_tabular_file(
     con.execute(
         f"""insert into audit.quarantine (feed, file_path, row_number, reason, record, delivery_seq, run_id)
             select ?, r._file_path, r._row_number, b._reason, {record}, r._delivery_seq, ?
-            from raw.{feed.name} r
+            from {this_delivery} r
             join (select _row_number, _reason from _typed where _reason is not null) b using (_row_number)
-            where r._delivery_seq = {delivery_seq}
             order by r._row_number""",
         [feed.name, run_id],
     )
@@ -240,6 +287,23 @@ def load_tabular_file(
     read, loaded = con.execute("select count(*), count(*) filter (where _reason is null) from _typed").fetchall()[0]
     con.execute("drop table _typed")
     return FileResult(rel_path, feed.name, sha, "loaded", read, loaded, read - loaded)
+
+
+def _numbered_delivery(con: duckdb.DuckDBPyConnection, feed: Feed, delivery_seq: int) -> str:
+    """The raw rows of one delivery with their 1-based row number in the file.
+
+    One file is one INSERT and DuckDB preserves insertion order
+    (`preserve_insertion_order`, on by default and set by the warehouse), so the
+    delivery's rowids are contiguous and in file order; this is what the view
+    `raw.<feed>` computes too, without scanning other deliveries here.
+    """
+    first = con.execute(
+        f"select min(rowid) from raw.{feed.name}_rows where _delivery_seq = {delivery_seq}"
+    ).fetchall()[0][0]
+    return (
+        f"(select *, rowid - {first or 0} + 1 as _row_number from raw.{feed.name}_rows "
+        f"where _delivery_seq = {delivery_seq})"
+    )
 
 
 def load_files(
@@ -257,12 +321,13 @@ def load_files(
     fixed content loads later); any other error rolls back and fails the run.
     """
     results: list[FileResult] = []
+    known = known_hashes(con, feed_name)
     for path in discover(landing, feed_name):
         rel_path = path.relative_to(landing).as_posix()
-        sha = sha256_file(path)
+        sha, stat = file_sha256(path, rel_path, known)
         if already_loaded(con, sha):
             r = FileResult(rel_path, feed_name, sha, "skipped_duplicate", 0, 0, 0,
-                           "content already loaded (same SHA-256); nothing to do")
+                           "content already loaded (same SHA-256); nothing to do", stat)
             log_file(con, r, run_id, None)
             results.append(r)
             continue
@@ -270,11 +335,12 @@ def load_files(
         con.execute("begin transaction")
         try:
             r = load_one(path, rel_path, sha, seq)
+            r.stat = stat
             log_file(con, r, run_id, seq)
             con.execute("commit")
         except FileRejected as e:
             con.execute("rollback")
-            r = FileResult(rel_path, feed_name, sha, "rejected", message=f"{rel_path}: {e}")
+            r = FileResult(rel_path, feed_name, sha, "rejected", message=f"{rel_path}: {e}", stat=stat)
             log_file(con, r, run_id, None)
         except BaseException:
             con.execute("rollback")
