@@ -27,11 +27,17 @@ deaths as (
     ) = 1
 ),
 
+-- One row per contact source and person: every assessment and event, and the
+-- respiratory log already summarised per person. The log is most of the rows
+-- (one per day) but all its rows carry the same source, so its first day, last
+-- day and row count decide the same first/last contact as its rows would.
 contacts as (
     select
         payer_id,
         member_id,
+        assessment_date as first_date,
         assessment_date as contact_date,
+        1 as contacts,
         'assessment ' || assessment_id as contact_source,
         1 as source_rank
     from core.assessment_evidence
@@ -40,6 +46,8 @@ contacts as (
         payer_id,
         member_id,
         event_date,
+        event_date,
+        1,
         event_type || ' event ' || event_id,
         2
     from events
@@ -47,21 +55,24 @@ contacts as (
     select
         r.payer_id,
         r.member_id,
-        r.support_date,
+        min(r.support_date),
+        max(r.support_date),
+        count(*),
         'respiratory support log',
         3
     from staging.respiratory_support as r
     cross join params as p
     where r.support_date <= p.as_of
+    group by r.payer_id, r.member_id
 ),
 
 contact_summary as (
     select
         payer_id,
         member_id,
-        min(contact_date) as first_contact_date,
+        min(first_date) as first_contact_date,
         max(contact_date) as last_contact_date,
-        count(*) as contact_count
+        cast(sum(contacts) as bigint) as contact_count
     from contacts
     group by payer_id, member_id
 ),
