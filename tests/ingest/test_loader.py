@@ -187,6 +187,17 @@ def test_values_are_typed_and_normalised_as_the_spec_says(tmp_path, con):
     assert types["billed_amount"] == "DECIMAL(18,2)" and types["service_date"] == "DATE"
 
 
+@pytest.mark.parametrize("text,codes", [
+    ("G12.0", ["G120"]), ("g12.0;Z79.899", ["G120", "Z79899"]),          # the fast path
+    (" G12.0 ; z79.899", ["G120", "Z79899"]), (";G12.0;;Z23;", ["G120", "Z23"]),
+    ("G12.0;.", ["G120"]), (".", []), (";", []), ("G12 .0", ["G12 0"]),
+])
+def test_diagnosis_codes_are_split_trimmed_upper_cased_without_dots_or_empty_parts(tmp_path, con, text, codes):
+    write_csv(tmp_path, "claims", "f.csv", [row("claims", diagnosis_codes=text)])
+    load(con, tmp_path, "claims")
+    assert con.execute("select diagnosis_codes from staging.claims").fetchone()[0] == codes
+
+
 @pytest.mark.parametrize("text,value", [("true", True), ("T", True), ("Yes", True), ("y", True), ("1", True),
                                         ("FALSE", False), ("f", False), ("no", False), ("N", False), ("0", False)])
 def test_every_boolean_spelling(tmp_path, con, text, value):
