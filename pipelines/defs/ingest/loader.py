@@ -12,8 +12,11 @@ Per file (spec/feeds.md):
   `staging.<feed>` (the later delivery wins): rows_read = rows_loaded + rows_quarantined.
 Each file is one transaction, so a crash never leaves half a file behind.
 
-Cost: the rows of a file are read once from the file into raw and typed once;
-duplicate keys are found by aggregation and the upsert touches only the
+Cost: the rows of a file are read once from the file into raw, then typed
+twice from raw: once to decide each row's fate (kept narrow: row number, key,
+reason) and once straight into staging. Typing is cheaper than holding every
+typed column of a 10M-line file in a temporary table (memory and time).
+Duplicate keys are found by aggregation and the upsert touches only the
 file's own keys, so a small daily delivery costs little whatever the history.
 
 Files load in lexical order of their path within the feed folder; the order in
@@ -257,15 +260,18 @@ def load_tabular_file(
     this_delivery = _numbered_delivery(con, feed, delivery_seq)
     keys = [f'"{k}"' for k in feed.key]
     key = ", ".join(keys)
-    con.execute(f"create or replace temp table _typed as {typing_query(feed, this_delivery)}")
+    typed = typing_query(feed, this_delivery)
+    # Pass 1 keeps only what decides each row's fate (row number, key, reason):
+    # a table of every typed column would hold the whole file in memory.
+    con.execute(f"create or replace temp table _checked as select _row_number, {key}, _reason from ({typed})")
     # DUPLICATE_KEY: among the rows that typed cleanly, every row of a key but the first
     con.execute(
-        f"""update _typed set _reason = 'DUPLICATE_KEY'
-            from (select {key}, min(_row_number) as first_row from _typed where _reason is null
+        f"""update _checked set _reason = 'DUPLICATE_KEY'
+            from (select {key}, min(_row_number) as first_row from _checked where _reason is null
                   group by all having count(*) > 1) d
-            where _typed._reason is null
-              and {" and ".join(f"_typed.{k} = d.{k}" for k in keys)}
-              and _typed._row_number > d.first_row"""
+            where _checked._reason is null
+              and {" and ".join(f"_checked.{k} = d.{k}" for k in keys)}
+              and _checked._row_number > d.first_row"""
     )
     # the raw record of each rejected row, as delivered
     record = "to_json({" + ", ".join(f"{_sql_str(c)}: r.\"{c}\"" for c in feed.column_names) + "})"
@@ -273,19 +279,24 @@ def load_tabular_file(
         f"""insert into audit.quarantine (feed, file_path, row_number, reason, record, delivery_seq, run_id)
             select ?, r._file_path, r._row_number, b._reason, {record}, r._delivery_seq, ?
             from {this_delivery} r
-            join (select _row_number, _reason from _typed where _reason is not null) b using (_row_number)
+            join (select _row_number, _reason from _checked where _reason is not null) b using (_row_number)
             order by r._row_number""",
         [feed.name, run_id],
     )
     # upsert: this delivery's rows replace the current rows of the same keys
-    cols = ", ".join(staging_columns(feed))
     con.execute(
-        f"""delete from staging.{feed.name} s using _typed t
+        f"""delete from staging.{feed.name} s using _checked t
             where t._reason is null and {" and ".join(f"s.{k} = t.{k}" for k in keys)}"""
     )
-    con.execute(f"insert into staging.{feed.name} ({cols}) select {cols} from _typed where _reason is null")
-    read, loaded = con.execute("select count(*), count(*) filter (where _reason is null) from _typed").fetchall()[0]
-    con.execute("drop table _typed")
+    # Pass 2 types the file again straight into staging, leaving out the rejected rows
+    cols = ", ".join(staging_columns(feed))
+    con.execute(
+        f"""insert into staging.{feed.name} ({cols})
+            select {cols} from ({typed}) t
+            anti join (select _row_number from _checked where _reason is not null) b using (_row_number)"""
+    )
+    read, loaded = con.execute("select count(*), count(*) filter (where _reason is null) from _checked").fetchall()[0]
+    con.execute("drop table _checked")
     return FileResult(rel_path, feed.name, sha, "loaded", read, loaded, read - loaded)
 
 
