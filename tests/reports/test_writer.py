@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import subprocess
+import sys
 import zipfile
 from decimal import Decimal
 from pathlib import Path
@@ -12,6 +14,7 @@ import duckdb
 import openpyxl
 import pytest
 
+from pipelines.defs.reports import writer
 from pipelines.defs.reports.safety import safe_file_stem
 from pipelines.defs.reports.writer import write_all_reports, write_report
 from tests.reports.warehouse import (
@@ -181,7 +184,7 @@ def test_unknown_format_is_a_value_error(warehouse, tmp_path):
 
 @pytest.mark.parametrize("payer_id", ["../evil", "/etc/x", "..", "a/../../b", "C:\\x"])
 def test_payer_id_never_leaves_out_dir(tmp_path, payer_id):
-    wh = build_warehouse(tmp_path / "oba.duckdb", person_evidence=False)
+    wh = build_warehouse(tmp_path / "oba.duckdb")
     add_payer_only(wh, payer_id)
     out = tmp_path / "out"
     for fmt in ("xlsx", "csv", "html"):
@@ -199,12 +202,61 @@ def test_safe_file_stem_distinguishes_ids():
     assert all(ch.isalnum() or ch in "_-" for ch in safe_file_stem("../../etc/passwd"))
 
 
-def test_write_all_reports(warehouse, tmp_path):
-    paths = write_all_reports(warehouse, tmp_path / "reports")
+@pytest.mark.parametrize("helper", [False, True])
+def test_write_all_reports(warehouse, tmp_path, helper):
+    paths = write_all_reports(warehouse, tmp_path / "reports", helper=helper)
     names = sorted(p.name for p in paths)
     assert names == sorted(f"oba_report_{p}.{f}" for p in ("PAYA", "PAYB") for f in ("xlsx", "csv", "html"))
     assert all(p.exists() and p.parent == (tmp_path / "reports").resolve() for p in paths)
     assert not [p for p in (tmp_path / "reports").iterdir() if p.name.startswith(".tmp")]
+
+
+def report_content(path: Path) -> dict[str, bytes]:
+    """A report's content: the file, or for an xlsx every part but its creation time."""
+    if path.suffix != ".xlsx":
+        return {"": path.read_bytes()}
+    with zipfile.ZipFile(path) as z:
+        return {n: z.read(n) for n in z.namelist() if n != "docProps/core.xml"}
+
+
+@pytest.mark.parametrize("helper", [False, True])
+def test_all_payers_get_exactly_the_single_payer_reports(warehouse, reports_a, tmp_path, helper):
+    """Sharing the payers with a helper process changes nothing in any file."""
+    paths = write_all_reports(warehouse, tmp_path, helper=helper)
+    for fmt, single in reports_a.items():
+        (path,) = [p for p in paths if p.name == single.name]
+        assert report_content(path) == report_content(single), fmt
+
+
+def test_a_failed_helper_fails_the_run(warehouse, tmp_path, monkeypatch):
+    monkeypatch.setattr(writer, "_start_helper",
+                        lambda *args: subprocess.Popen([sys.executable, "-c", "raise SystemExit(3)"]))
+    with pytest.raises(RuntimeError, match="helper process failed"):
+        write_all_reports(warehouse, tmp_path, helper=True)
+
+
+def test_a_failure_here_stops_the_helper(warehouse, tmp_path, monkeypatch):
+    helpers = []
+
+    def start(*args):
+        helpers.append(subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"]))
+        return helpers[0]
+
+    def fail(*args):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(writer, "_start_helper", start)
+    monkeypatch.setattr(writer, "_write_payers", fail)
+    with pytest.raises(OSError, match="disk full"):
+        write_all_reports(warehouse, tmp_path, helper=True)
+    assert helpers[0].returncode is not None  # stopped and waited for, not left running
+
+
+def test_helper_entry_point_writes_the_payers_it_is_given(warehouse, tmp_path):
+    done = subprocess.run([sys.executable, "-m", "pipelines.defs.reports", str(warehouse),
+                           str(tmp_path), "csv,html", "PAYB"], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["oba_report_PAYB.csv", "oba_report_PAYB.html"]
 
 
 def test_reports_open_the_warehouse_read_only(warehouse, tmp_path):

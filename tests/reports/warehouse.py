@@ -1,4 +1,5 @@
-"""A small published warehouse with two payers, built through the real refunds models."""
+"""A small published warehouse with two payers, built through the real refunds models
+and the real evidence models (core.person_evidence, core.permanent_ventilation)."""
 
 from __future__ import annotations
 
@@ -22,8 +23,18 @@ B_SECRETS = ["PAYB", "BMEMBER77", "OBA-BETA", "BCLAIM55", "EP-PAYB-BMEMBER77",
 A_INJECTION_MEMBER = "=1+2"
 A_INJECTION_REASON = "@SUM(A1)"
 
+EVIDENCE_MODELS = ["core/assessment_evidence", "core/person_evidence", "core/permanent_ventilation"]
 
-def build_warehouse(path: Path, person_evidence: bool = True) -> Path:
+
+def build_evidence(con: duckdb.DuckDBPyConnection) -> None:
+    """The tables the survival curve reads, as a published warehouse has them:
+    the evidence models run on the staged events, and marts.treatment_episodes
+    (the claims domain's mart; its extra columns are not read) from core."""
+    run_models(con, EVIDENCE_MODELS)
+    con.execute("create or replace table marts.treatment_episodes as select * from core.treatment_episodes")
+
+
+def build_warehouse(path: Path) -> Path:
     con = duckdb.connect(str(path))
     schema.create_all(con)
     set_as_of(con, AS_OF)
@@ -75,15 +86,15 @@ def build_warehouse(path: Path, person_evidence: bool = True) -> Path:
          "contract_id": "OBA-BETA", "timepoint_months": 12, "needed": "anything"},
     ])
 
-    if person_evidence:
-        con.execute("""create table core.person_evidence (
-            payer_id varchar, member_id varchar, death_date date, pv_onset_date date,
-            last_contact_date date)""")
-        insert(con, "core.person_evidence", [
-            {"payer_id": "PAYA", "member_id": "AM1", "death_date": D(2023, 6, 1)},
-            {"payer_id": "PAYA", "member_id": "AM2", "last_contact_date": D(2026, 10, 1)},
-            {"payer_id": "PAYB", "member_id": "BMEMBER77", "pv_onset_date": D(2023, 7, 1)},
-        ])
+    insert(con, "staging.clinical_events", [
+        {"event_id": "EA1", "payer_id": "PAYA", "member_id": "AM1", "event_type": "death",
+         "event_date": D(2023, 6, 1)},
+        {"event_id": "EA2", "payer_id": "PAYA", "member_id": "AM2", "event_type": "alive_contact",
+         "event_date": D(2026, 10, 1)},
+        {"event_id": "EB1", "payer_id": "PAYB", "member_id": "BMEMBER77", "event_type": "tracheostomy",
+         "event_date": D(2023, 7, 1)},
+    ])
+    build_evidence(con)
 
     run_models(con, MODELS)
     con.execute("checkpoint")

@@ -1,7 +1,10 @@
-"""Charts of the HTML report, rendered with matplotlib (Agg) to base64 PNG.
+"""Charts of the HTML report, rendered with matplotlib to base64 PNG.
 
 PNG rather than SVG: matplotlib's SVG carries xmlns URLs, and the report must
 not reference any URL. The PNG 'Software' text chunk (a URL too) is dropped.
+Figures are plain `matplotlib.figure.Figure` objects saved with the Agg
+renderer: no pyplot, so no global figure registry to close and no GUI backend
+to select.
 """
 
 from __future__ import annotations
@@ -9,21 +12,19 @@ from __future__ import annotations
 import base64
 import io
 
-import matplotlib
+from matplotlib.figure import Figure
+from matplotlib.ticker import StrMethodFormatter
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-
-from pipelines.defs.reports.data import STATUSES, ReportData  # noqa: E402
+from pipelines.defs.reports.data import STATUSES, ReportData
+from pipelines.defs.reports.kaplan_meier import kaplan_meier
 
 STATUS_COLOURS = {"met": "#2e7d32", "not_met": "#c62828", "pending": "#9e9e9e",
                   "missing_evidence": "#f9a825"}
 
 
-def _png(fig) -> str:
+def _png(fig: Figure) -> str:
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=100, bbox_inches="tight", metadata={"Software": None})
-    plt.close(fig)
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
 
@@ -34,13 +35,14 @@ def refunds_by_timepoint(data: ReportData) -> str | None:
     labels = [f"{r['timepoint_months']} mo" if r["timepoint_months"] is not None else "?" for r in rows]
     due = [float(r["refunds_due_amount"]) for r in rows]  # floats for drawing only
     remitted = [float(r["remitted_amount"]) for r in rows]
-    fig, ax = plt.subplots(figsize=(7, 3.5))
+    fig = Figure(figsize=(7, 3.5))
+    ax = fig.subplots()
     x = range(len(rows))
     ax.bar([i - 0.2 for i in x], due, width=0.4, label="Refunds due", color="#1565c0")
     ax.bar([i + 0.2 for i in x], remitted, width=0.4, label="Remitted", color="#7cb342")
     ax.set_xticks(list(x), labels)
     ax.set_ylabel("USD")
-    ax.yaxis.set_major_formatter(matplotlib.ticker.StrMethodFormatter("{x:,.0f}"))
+    ax.yaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
     ax.set_title("Refunds due vs remitted by timepoint")
     ax.legend()
     return _png(fig)
@@ -51,7 +53,8 @@ def status_by_timepoint(data: ReportData) -> str | None:
     if not rows:
         return None
     labels = [f"{r['timepoint_months']} mo" if r["timepoint_months"] is not None else "?" for r in rows]
-    fig, ax = plt.subplots(figsize=(7, 3.5))
+    fig = Figure(figsize=(7, 3.5))
+    ax = fig.subplots()
     bottom = [0] * len(rows)
     for s in STATUSES:
         vals = [int(r[s]) for r in rows]
@@ -64,16 +67,21 @@ def status_by_timepoint(data: ReportData) -> str | None:
 
 
 def ventilator_free_survival(data: ReportData) -> str | None:
+    """Kaplan-Meier curve drawn as lifelines drew it: a post-step line and, for
+    more than one child, its 95% band shaded in the same colour."""
     if not data.survival:
         return None
-    from lifelines import KaplanMeierFitter
-
     durations = [d for d, _ in data.survival]
     observed = [o for _, o in data.survival]
-    kmf = KaplanMeierFitter(label="ventilator-free survival")
-    kmf.fit(durations, event_observed=observed)
-    fig, ax = plt.subplots(figsize=(7, 3.5))
-    kmf.plot_survival_function(ax=ax, ci_show=len(durations) > 1)
+    curve = kaplan_meier(durations, observed)
+    fig = Figure(figsize=(7, 3.5))
+    ax = fig.subplots()
+    (line,) = ax.plot(curve.times, curve.survival, drawstyle="steps-post",
+                      label="ventilator-free survival")
+    if len(durations) > 1:
+        ax.fill_between(curve.times, curve.lower, curve.upper, alpha=0.25, color=line.get_color(),
+                        linewidth=1.0, step="post")
+    ax.legend(loc="best")
     ax.set_xlabel("months since infusion")
     ax.set_ylabel("probability")
     ax.set_ylim(0, 1.05)

@@ -1,14 +1,17 @@
 """What a payer report reads from the warehouse: one payer's rows, exact values.
 
-Every query filters on the payer in SQL with a bound parameter. Values are
-fetched with `fetchall()` so DECIMAL arrives as `decimal.Decimal` (never float)
-and DATE as `datetime.date`. Tables written by other domains may be missing in
-a warehouse (a partial build): they read as empty tables, never as an error.
+Every query filters on the payer in SQL with a bound parameter, so a report can
+only ever hold its own payer's rows. Values are fetched with `fetchall()` so
+DECIMAL arrives as `decimal.Decimal` (never float) and DATE as `datetime.date`.
+Mart tables written by other domains may be missing in a warehouse (a partial
+build): they read as empty tables, never as an error. Which tables and columns
+exist is read once per connection (`Catalog`), not again before every query.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -49,6 +52,22 @@ class ReportData:
     survival_source: str
 
 
+class Catalog:
+    """The column names of every table of the warehouse, read in one query."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection):
+        self._columns: dict[str, list[str]] = {}
+        for schema, name, column in con.execute(
+            "select schema_name, table_name, column_name from duckdb_columns() "
+            "order by schema_name, table_name, column_index"
+        ).fetchall():
+            self._columns.setdefault(f"{schema}.{name}", []).append(column)
+
+    def columns(self, table: str) -> list[str]:
+        """Column names of `schema.name`, [] when the table does not exist."""
+        return self._columns.get(table, [])
+
+
 def _query(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> Table:
     cur = con.execute(sql, params)
     cols = [d[0] for d in cur.description]
@@ -57,18 +76,14 @@ def _query(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> Table
     return Table(cols, types, rows)
 
 
-def table_columns(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> list[str]:
-    """Column names of schema.name, [] when the table does not exist."""
-    rows = con.execute(
-        "select column_name from duckdb_columns() "
-        "where schema_name = ? and table_name = ? order by column_index",
-        [schema, name],
-    ).fetchall()
-    return [r[0] for r in rows]
+def _sql_name(table: str) -> str:
+    schema, name = table.split(".")
+    return f'{schema}."{name}"'
 
 
 def _payer_table(
     con: duckdb.DuckDBPyConnection,
+    catalog: Catalog,
     table: str,
     columns: list[str],
     payer_id: str,
@@ -76,26 +91,25 @@ def _payer_table(
     order_by: tuple[str, ...] = (),
 ) -> Table:
     """`columns` of `table` for one payer; missing table/columns read as NULL/empty."""
-    schema, name = table.split(".")
-    existing = set(table_columns(con, schema, name))
-    if not existing or "payer_id" not in existing:
+    existing = set(catalog.columns(table))
+    if "payer_id" not in existing:
         return Table(list(columns), ["VARCHAR"] * len(columns), [])
     select = ", ".join(f'"{c}"' if c in existing else f'null as "{c}"' for c in columns)
-    sql = f'select {select} from {schema}."{name}" where payer_id = ? {where}'
+    sql = f"select {select} from {_sql_name(table)} where payer_id = ? {where}"
     order = [f'"{c}"' for c in order_by if c in existing]
     if order:
         sql += " order by " + ", ".join(order)
     return _query(con, sql, [payer_id])
 
 
-def known_payers(con: duckdb.DuckDBPyConnection) -> list[str]:
+PAYER_TABLES = ("marts.payer_summary", "marts.milestone_status",
+                "marts.refund_reconciliation", "marts.claims_missing_oba")
+
+
+def known_payers(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> list[str]:
     """Every payer id the warehouse reports on (payer ids are not patient data)."""
-    parts = [
-        f'select payer_id from {s}."{n}"'
-        for s, n in (("marts", "payer_summary"), ("marts", "milestone_status"),
-                     ("marts", "refund_reconciliation"), ("marts", "claims_missing_oba"))
-        if "payer_id" in table_columns(con, s, n)
-    ]
+    parts = [f"select payer_id from {_sql_name(t)}" for t in PAYER_TABLES
+             if "payer_id" in catalog.columns(t)]
     if not parts:
         return []
     sql = " union ".join(parts)
@@ -130,8 +144,8 @@ SUMMARY_MONEY = (
 )
 
 
-def _summary(con: duckdb.DuckDBPyConnection, payer_id: str) -> dict[str, Any]:
-    t = _payer_table(con, "marts.payer_summary", [
+def _summary(con: duckdb.DuckDBPyConnection, catalog: Catalog, payer_id: str) -> dict[str, Any]:
+    t = _payer_table(con, catalog, "marts.payer_summary", [
         "payer_id", *SUMMARY_MONEY, "milestones", "milestones_met", "milestones_not_met",
         "milestones_pending", "milestones_missing_evidence", "claims_missing_oba",
         "refunds_at_risk_milestones", "as_of_date",
@@ -144,11 +158,11 @@ def _summary(con: duckdb.DuckDBPyConnection, payer_id: str) -> dict[str, Any]:
     return summary
 
 
-def _by_timepoint(con: duckdb.DuckDBPyConnection, payer_id: str) -> Table:
+def _by_timepoint(con: duckdb.DuckDBPyConnection, catalog: Catalog, payer_id: str) -> Table:
     """Milestones by status x timepoint, and refunds due vs remitted by timepoint."""
-    if not table_columns(con, "marts", "milestone_status"):
+    if not catalog.columns("marts.milestone_status"):
         return Table(["timepoint_months"], ["INTEGER"], [])
-    has_recon = bool(table_columns(con, "marts", "refund_reconciliation"))
+    has_recon = bool(catalog.columns("marts.refund_reconciliation"))
     status_cols = ", ".join(
         f"count(*) filter (where status = '{s}') as \"{s}\"" for s in STATUSES
     )
@@ -179,17 +193,17 @@ def _by_timepoint(con: duckdb.DuckDBPyConnection, payer_id: str) -> Table:
     return _query(con, sql, [payer_id, payer_id])
 
 
-def _claims_to_fix(con: duckdb.DuckDBPyConnection, payer_id: str) -> Table:
+def _claims_to_fix(con: duckdb.DuckDBPyConnection, catalog: Catalog, payer_id: str) -> Table:
     missing = _payer_table(
-        con, "marts.claims_missing_oba",
+        con, catalog, "marts.claims_missing_oba",
         ["claim_id", "payer_id", "member_id", "service_date", "oba_contract_id",
          "reason", "suggested_contract_id"],
         payer_id, order_by=("service_date", "claim_id"),
     )
     findings = Table([], [], [])
-    if "severity" in table_columns(con, "marts", "claim_findings"):
+    if "severity" in catalog.columns("marts.claim_findings"):
         findings = _payer_table(
-            con, "marts.claim_findings",
+            con, catalog, "marts.claim_findings",
             ["claim_id", "payer_id", "member_id", "service_date", "rule_code", "severity", "detail"],
             payer_id, where="and lower(severity) = 'error'",
             order_by=("service_date", "claim_id", "rule_code"),
@@ -205,29 +219,24 @@ def _claims_to_fix(con: duckdb.DuckDBPyConnection, payer_id: str) -> Table:
 
 # --- Ventilator-free survival (the one place this query lives) -------------------
 
-SURVIVAL_SQL_PERSON_EVIDENCE = """
+SURVIVAL_SOURCE = "core.person_evidence + core.permanent_ventilation"
+
+SURVIVAL_SQL = """
     with episodes as (
         select payer_id, member_id, min(infusion_date) as infusion_date
-        from {episodes} where payer_id = ? and infusion_date is not null
+        from marts.treatment_episodes
+        where payer_id = ? and infusion_date is not null
         group by payer_id, member_id
-    ),
-    evidence_rows as (
-        {evidence_rows}
-    ),
-    evidence as (
-        select payer_id, member_id, min(death_date) as death_date,
-               min(pv_onset_date) as pv_onset_date, max(last_contact_date) as last_contact_date
-        from evidence_rows group by payer_id, member_id
     ),
     events as (
         select e.infusion_date,
-               least(
-                   case when v.death_date <= ? then v.death_date end,
-                   case when v.pv_onset_date <= ? then v.pv_onset_date end
-               ) as event_date,
-               least(coalesce(v.last_contact_date, ?::date), ?::date) as censor_date
+               least(p.death_date, v.onset_date) as event_date,
+               coalesce(p.last_contact_date, ?::date) as censor_date
         from episodes as e
-        left join evidence as v on v.payer_id = e.payer_id and v.member_id = e.member_id
+        left join core.person_evidence as p
+            on p.payer_id = e.payer_id and p.member_id = e.member_id
+        left join core.permanent_ventilation as v
+            on v.payer_id = e.payer_id and v.member_id = e.member_id
     ),
     final as (
         select greatest(coalesce(event_date, greatest(censor_date, infusion_date)) - infusion_date, 0)
@@ -238,123 +247,93 @@ SURVIVAL_SQL_PERSON_EVIDENCE = """
     select * from final order by days, observed
 """
 
-SURVIVAL_SQL_MILESTONES = """
-    with episodes as (
-        select payer_id, member_id, min(infusion_date) as infusion_date
-        from {episodes} where payer_id = ? and infusion_date is not null
-        group by payer_id, member_id
-    ),
-    deaths as (
-        select payer_id, member_id, min(due_date) as event_date
-        from marts.milestone_status
-        where payer_id = ? and status = 'not_met'
-          and regexp_matches(lower(coalesce(evidence, '')), 'death|died|ventilat|tracheostomy')
-        group by payer_id, member_id
-    ),
-    final as (
-        select greatest(coalesce(least(d.event_date, ?::date), ?::date) - e.infusion_date, 0) as days,
-               d.event_date is not null as observed
-        from episodes as e
-        left join deaths as d on d.payer_id = e.payer_id and d.member_id = e.member_id
-    )
-    select * from final order by days, observed
-"""
-
 DAYS_PER_MONTH = 365.25 / 12
 
 
 def survival_input(
     con: duckdb.DuckDBPyConnection, payer_id: str, as_of: dt.date
-) -> tuple[list[tuple[float, bool]], str]:
+) -> list[tuple[float, bool]]:
     """(months from infusion to death / permanent ventilation or censoring, observed)
-    for each treated child of the payer, and which source was used.
+    for each treated child of the payer (earliest infusion of marts.treatment_episodes).
 
-    Preferred source: core.person_evidence (death_date; pv_onset_date when it has
-    one, else core.permanent_ventilation.onset_date; last_contact_date when present:
-    censored there, else at the as-of date). Events after the as-of date do not
-    exist. If core.person_evidence or its death_date is missing, falls back to
-    marts.milestone_status: a not_met milestone whose evidence names a death or
-    ventilation puts the event at the earliest such due date (capped at as-of; an
-    upper bound on the event date).
+    The event is the earlier of core.person_evidence.death_date and
+    core.permanent_ventilation.onset_date; a child without one is censored at
+    core.person_evidence.last_contact_date, or at the as-of date when there is
+    no evidence at all. Both core tables hold one row per person and only
+    evidence dated on or before the run's as-of date, and a warehouse is
+    published only when every model built, so they are always there. An event
+    or contact before the infusion counts as month 0.
     """
-    episodes = next(
-        (f"{s}.{n}" for s, n in (("marts", "treatment_episodes"), ("core", "treatment_episodes"))
-         if {"payer_id", "member_id", "infusion_date"} <= set(table_columns(con, s, n))),
-        None,
-    )
-    if episodes is None:
-        return [], "no treatment episodes table"
-    pe_cols = set(table_columns(con, "core", "person_evidence"))
-    pv_cols = set(table_columns(con, "core", "permanent_ventilation"))
-    if {"payer_id", "member_id", "death_date"} <= pe_cols:
-        last_contact = "last_contact_date" if "last_contact_date" in pe_cols else "null::date"
-        pv_onset = "pv_onset_date" if "pv_onset_date" in pe_cols else "null::date"
-        rows_sql = [
-            f"select payer_id, member_id, death_date, {pv_onset} as pv_onset_date, "
-            f"{last_contact} as last_contact_date from core.person_evidence where payer_id = ?"
-        ]
-        sources = ["core.person_evidence"]
-        if {"payer_id", "member_id", "onset_date"} <= pv_cols:
-            rows_sql.append(
-                "select payer_id, member_id, null::date, onset_date, null::date "
-                "from core.permanent_ventilation where payer_id = ?"
-            )
-            sources.append("core.permanent_ventilation")
-        elif "pv_onset_date" not in pe_cols:
-            sources.append("no permanent ventilation onset available: deaths only")
-        sql = SURVIVAL_SQL_PERSON_EVIDENCE.format(
-            episodes=episodes, evidence_rows="\n        union all\n        ".join(rows_sql)
-        )
-        params = [payer_id] * (1 + len(rows_sql)) + [as_of] * 4
-        rows = con.execute(sql, params).fetchall()
-        source = " + ".join(sources)
-    elif {"payer_id", "member_id", "status", "due_date"} <= set(table_columns(con, "marts", "milestone_status")):
-        sql = SURVIVAL_SQL_MILESTONES.format(episodes=episodes)
-        rows = con.execute(sql, [payer_id, payer_id, as_of, as_of]).fetchall()
-        source = "marts.milestone_status (deaths at the due date of the milestone they decided)"
-    else:
-        return [], "no evidence table"
-    return [(int(days) / DAYS_PER_MONTH, bool(obs)) for days, obs in rows], source
+    rows = con.execute(SURVIVAL_SQL, [payer_id, as_of]).fetchall()
+    return [(int(days) / DAYS_PER_MONTH, bool(obs)) for days, obs in rows]
 
 
-def load_report_data(con: duckdb.DuckDBPyConnection, payer_id: str) -> ReportData:
-    """Everything one payer's report shows; raises ValueError for an unknown payer."""
-    payers = known_payers(con)
-    if payer_id not in payers:
-        shown = ", ".join(payers[:50]) + (" ..." if len(payers) > 50 else "")
-        raise ValueError(
-            f"unknown payer id {payer_id!r}; the warehouse has: {shown or '(no payers)'}"
-        )
-    summary = _summary(con, payer_id)
-    as_of = summary.get("as_of_date")
-    if as_of is None:
-        r = con.execute(
-            "select max(as_of_date) from marts.milestone_status where payer_id = ?", [payer_id]
-        ).fetchall() if table_columns(con, "marts", "milestone_status") else [(None)]
-        as_of = r[0][0]
-    survival, source = survival_input(con, payer_id, as_of) if as_of else ([], "no as-of date")
+def _as_of(con: duckdb.DuckDBPyConnection, catalog: Catalog, payer_id: str,
+           summary: dict[str, Any]) -> dt.date | None:
+    """The payer's as-of date: from its summary row, else from its milestones."""
+    if summary.get("as_of_date") is not None or not catalog.columns("marts.milestone_status"):
+        return summary.get("as_of_date")
+    return con.execute(
+        "select max(as_of_date) from marts.milestone_status where payer_id = ?", [payer_id]
+    ).fetchall()[0][0]
+
+
+def _load(con: duckdb.DuckDBPyConnection, catalog: Catalog, payer_id: str) -> ReportData:
+    """One payer's report data (a payer id the warehouse has)."""
+    summary = _summary(con, catalog, payer_id)
+    as_of = _as_of(con, catalog, payer_id, summary)
     return ReportData(
         payer_id=payer_id,
         as_of=as_of,
         summary=summary,
-        by_timepoint=_by_timepoint(con, payer_id),
+        by_timepoint=_by_timepoint(con, catalog, payer_id),
         reconciliation=_payer_table(
-            con, "marts.refund_reconciliation", RECON_COLUMNS, payer_id,
+            con, catalog, "marts.refund_reconciliation", RECON_COLUMNS, payer_id,
             order_by=("member_id", "contract_id", "timepoint_months"),
         ),
         milestones=_payer_table(
-            con, "marts.milestone_status", MILESTONE_COLUMNS, payer_id,
+            con, catalog, "marts.milestone_status", MILESTONE_COLUMNS, payer_id,
             order_by=("member_id", "contract_id", "timepoint_months"),
         ),
-        claims_to_fix=_claims_to_fix(con, payer_id),
+        claims_to_fix=_claims_to_fix(con, catalog, payer_id),
         worklist=_payer_table(
-            con, "marts.assessment_worklist", WORKLIST_COLUMNS, payer_id,
+            con, catalog, "marts.assessment_worklist", WORKLIST_COLUMNS, payer_id,
             order_by=("window_end", "member_id", "timepoint_months"),
         ),
         refunds_at_risk=_payer_table(
-            con, "marts.refunds_at_risk", AT_RISK_COLUMNS, payer_id,
+            con, catalog, "marts.refunds_at_risk", AT_RISK_COLUMNS, payer_id,
             order_by=("window_end", "member_id", "timepoint_months"),
         ),
-        survival=survival,
-        survival_source=source,
+        survival=survival_input(con, payer_id, as_of) if as_of else [],
+        survival_source=SURVIVAL_SOURCE if as_of else "no as-of date",
     )
+
+
+def milestone_counts(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> dict[str, int]:
+    """Milestone rows per payer: what a payer's report costs to write (counts only)."""
+    if "payer_id" not in catalog.columns("marts.milestone_status"):
+        return {}
+    return dict(con.execute(
+        "select payer_id, count(*) from marts.milestone_status group by payer_id"
+    ).fetchall())
+
+
+def load_reports_data(con: duckdb.DuckDBPyConnection, payer_ids: list[str]) -> Iterator[ReportData]:
+    """Everything each payer's report shows, one payer at a time (only one payer's
+    rows in memory). Raises ValueError for a payer id the warehouse does not have,
+    before loading anything."""
+    catalog = Catalog(con)
+    payers = known_payers(con, catalog)
+    for payer_id in payer_ids:
+        if payer_id not in payers:
+            shown = ", ".join(payers[:50]) + (" ..." if len(payers) > 50 else "")
+            raise ValueError(
+                f"unknown payer id {payer_id!r}; the warehouse has: {shown or '(no payers)'}"
+            )
+    for payer_id in payer_ids:
+        yield _load(con, catalog, payer_id)
+
+
+def load_report_data(con: duckdb.DuckDBPyConnection, payer_id: str) -> ReportData:
+    """Everything one payer's report shows; raises ValueError for an unknown payer."""
+    return next(load_reports_data(con, [payer_id]))

@@ -1,52 +1,23 @@
 """The Excel report: Summary, Reconciliation, Milestones, Claims to fix, Worklist.
 
-Written with XlsxWriter in constant-memory mode (rows stream to disk in order):
-at national scale a payer's Milestones sheet has tens of thousands of rows,
-and openpyxl's per-cell objects made the nightly reports the slowest step.
-XlsxWriter never turns a string into a formula (strings_to_formulas off), and
-text from input data that looks like one also gets Excel's quote prefix.
+Written with the small streaming writer of xlsx_package (why not XlsxWriter or
+openpyxl: see there). Every cell is a value, never a formula; text from input
+data that looks like a formula also gets Excel's quote prefix.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from decimal import Decimal
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
-import xlsxwriter
-from xlsxwriter.worksheet import Worksheet
-
 from pipelines.defs.reports.data import STATUSES, ReportData, Table
-from pipelines.defs.reports.safety import looks_like_formula
-
-MONEY_FORMAT = '"$"#,##0.00;[Red]-"$"#,##0.00'
-DATE_FORMAT = "yyyy-mm-dd"
-
-
-class _Formats:
-    def __init__(self, wb: xlsxwriter.Workbook):
-        self.bold = wb.add_format({"bold": True})
-        self.money = wb.add_format({"num_format": MONEY_FORMAT})
-        self.date = wb.add_format({"num_format": DATE_FORMAT})
-        self.quoted = wb.add_format({"quote_prefix": True})
-
-
-def _put(ws: Worksheet, f: _Formats, row: int, col: int, value: Any, money: bool = False) -> None:
-    """Write one value (0-based row/col): money and numbers as numbers, dates as dates, text as text."""
-    if value is None:
-        return
-    if isinstance(value, str):
-        # input data, never a formula: always a string cell; formula-like text gets the quote prefix
-        ws.write_string(row, col, value, f.quoted if looks_like_formula(value) else None)
-    elif isinstance(value, bool):
-        ws.write_boolean(row, col, value)
-    elif isinstance(value, (dt.date, dt.datetime)):
-        ws.write_datetime(row, col, value, f.date)
-    elif isinstance(value, (Decimal, int, float)):
-        ws.write_number(row, col, float(value), f.money if money else None)
-    else:
-        ws.write_string(row, col, str(value))
+from pipelines.defs.reports.xlsx_package import (
+    BOLD, Sheet, header_row, text_cell, value_cell, value_row, write_workbook,
+)
 
 
 def _width(value: Any) -> int:
@@ -59,25 +30,49 @@ def _width(value: Any) -> int:
     return len(str(value))
 
 
-def _table_sheet(wb: xlsxwriter.Workbook, f: _Formats, title: str, table: Table) -> None:
-    ws = wb.add_worksheet(title)
+def _widest(column: tuple[Any, ...]) -> int:
+    """max(_width(v)) over a column. A column holds one DuckDB type: text and
+    date columns (most cells) are measured without a Python call per value."""
+    kinds = set(map(type, column)) - {type(None)}
+    if kinds == {str}:
+        return max(len(v) for v in column if v is not None)
+    if kinds == {dt.date}:
+        return 10
+    return max(map(_width, column))
+
+
+def _column_widths(table: Table) -> list[tuple[int, int, float]]:
+    """Each column as wide as its longest value or name (+2), between 10 and 60
+    characters; neighbours of equal width share one entry."""
     widths = [len(c) for c in table.columns]
-    for row in table.rows:
-        for j, value in enumerate(row):
-            w = _width(value)
-            if w > widths[j]:
-                widths[j] = w
-    # constant-memory mode writes rows in order: column widths and panes first
-    for j, w in enumerate(widths):
-        ws.set_column(j, j, min(max(w + 2, 10), 60))
-    ws.freeze_panes(1, 0)
-    ws.autofilter(0, 0, max(len(table.rows), 1), max(len(table.columns) - 1, 0))
-    for j, name in enumerate(table.columns):
-        ws.write_string(0, j, name, f.bold)
+    for j, column in enumerate(zip(*table.rows)):
+        widths[j] = max(widths[j], _widest(column))
+    runs: list[tuple[int, int, float]] = []
+    for j, w in enumerate(min(max(w + 2, 10), 60) for w in widths):
+        if runs and runs[-1][2] == w and runs[-1][1] == j - 1:
+            runs[-1] = (runs[-1][0], j, w)
+        else:
+            runs.append((j, j, w))
+    return runs
+
+
+def _table_rows(table: Table, first_row: int) -> Iterator[str]:
+    """The rows of a table as <row> XML from 1-based row first_row on."""
     money = [table.is_money(j) for j in range(len(table.columns))]
-    for i, row in enumerate(table.rows, start=1):
-        for j, value in enumerate(row):
-            _put(ws, f, i, j, value, money=money[j])
+    for i, row in enumerate(table.rows, start=first_row):
+        yield value_row(i, row, money)
+
+
+def _table_sheet(title: str, table: Table) -> Sheet:
+    """A header row (frozen, with an autofilter) and one row per table row."""
+    def rows():
+        yield header_row(1, table.columns)
+        yield from _table_rows(table, 2)
+
+    return Sheet(
+        name=title, rows=rows(), n_rows=1 + len(table.rows), n_cols=len(table.columns),
+        widths=_column_widths(table), frozen_rows=1, filter_rows=max(len(table.rows), 1),
+    )
 
 
 # Labels of the Summary sheet (column A), value in column B.
@@ -93,59 +88,50 @@ SUMMARY_ROWS = [
     ("Refunds at risk (milestones)", "refunds_at_risk_milestones", False),
 ]
 
+TIMEPOINT_HEADER = ["Timepoint (months)", *STATUSES, "total", "refunds due", "remitted"]
 
-def _summary_sheet(wb: xlsxwriter.Workbook, f: _Formats, data: ReportData) -> None:
-    ws = wb.add_worksheet("Summary")
-    header = ["Timepoint (months)", *STATUSES, "total", "refunds due", "remitted"]
+
+def _labelled_row(row: int, label: str, value: Any, label_style: int = 0, money: bool = False) -> str:
+    """A label in column A and, unless None, a value in column B."""
+    cells = text_cell(f"A{row}", label, label_style)
+    if value is not None:
+        cells += value_cell(f"B{row}", value, money)
+    return f'<row r="{row}">{cells}</row>'
+
+
+def _summary_sheet(data: ReportData) -> Sheet:
+    """Payer and as-of, the totals, milestones by timepoint, then the refunds at risk."""
     t = data.refunds_at_risk
-    ws.set_column(0, 0, 34)
-    ws.set_column(1, max(len(header), len(t.columns)) - 1, 18)
-    ws.freeze_panes(2, 0)
-    ws.write_string(0, 0, "Payer", f.bold)
-    _put(ws, f, 0, 1, data.payer_id)
-    ws.write_string(1, 0, "As of", f.bold)
-    _put(ws, f, 1, 1, data.as_of)
-    r = 3
+    rows = [
+        _labelled_row(1, "Payer", data.payer_id, BOLD),
+        _labelled_row(2, "As of", data.as_of, BOLD),
+    ]
+    r = 4
     for label, key, money in SUMMARY_ROWS:
-        ws.write_string(r, 0, label)
-        _put(ws, f, r, 1, data.summary.get(key), money=money)
+        rows.append(_labelled_row(r, label, data.summary.get(key), money=money))
         r += 1
-
     r += 1
-    ws.write_string(r, 0, "Milestones by status and timepoint", f.bold)
+    rows += [header_row(r, ["Milestones by status and timepoint"]), header_row(r + 1, TIMEPOINT_HEADER)]
     r += 1
-    for j, h in enumerate(header):
-        ws.write_string(r, j, h, f.bold)
+    money = [False] * (len(TIMEPOINT_HEADER) - 2) + [True, True]
     for row in data.by_timepoint.dicts():
         r += 1
-        values = [row["timepoint_months"], *(row[s] for s in STATUSES), row["total"],
-                  row["refunds_due_amount"], row["remitted_amount"]]
-        for j, v in enumerate(values):
-            _put(ws, f, r, j, v, money=j >= len(header) - 2)
-
+        rows.append(value_row(r, [row["timepoint_months"], *(row[s] for s in STATUSES), row["total"],
+                                  row["refunds_due_amount"], row["remitted_amount"]], money))
     r += 2
-    ws.write_string(r, 0, "Refunds at risk", f.bold)
-    r += 1
-    for j, h in enumerate(t.columns):
-        ws.write_string(r, j, h, f.bold)
-    for row in t.rows:
-        r += 1
-        for j, v in enumerate(row):
-            _put(ws, f, r, j, v, money=t.is_money(j))
+    rows += [header_row(r, ["Refunds at risk"]), header_row(r + 1, t.columns)]
+    n_cols = max(len(TIMEPOINT_HEADER), len(t.columns))
+    return Sheet(
+        name="Summary", rows=chain(rows, _table_rows(t, r + 2)), n_rows=r + 1 + len(t.rows),
+        n_cols=n_cols, widths=[(0, 0, 34), (1, n_cols - 1, 18)], frozen_rows=2,
+    )
 
 
 def write_xlsx(data: ReportData, path: Path) -> None:
-    wb = xlsxwriter.Workbook(
-        str(path),
-        {"constant_memory": True, "strings_to_formulas": False, "strings_to_numbers": False,
-         "strings_to_urls": False},
-    )
-    try:
-        f = _Formats(wb)
-        _summary_sheet(wb, f, data)
-        _table_sheet(wb, f, "Reconciliation", data.reconciliation)
-        _table_sheet(wb, f, "Milestones", data.milestones)
-        _table_sheet(wb, f, "Claims to fix", data.claims_to_fix)
-        _table_sheet(wb, f, "Worklist", data.worklist)
-    finally:
-        wb.close()
+    write_workbook(path, [
+        _summary_sheet(data),
+        _table_sheet("Reconciliation", data.reconciliation),
+        _table_sheet("Milestones", data.milestones),
+        _table_sheet("Claims to fix", data.claims_to_fix),
+        _table_sheet("Worklist", data.worklist),
+    ])
