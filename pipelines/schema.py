@@ -127,6 +127,24 @@ def raw_ddl(feed_name: str) -> list[str]:
     ]
 
 
+def _move_raw_table_behind_view(con: duckdb.DuckDBPyConnection, feed_name: str) -> None:
+    """A warehouse built before raw.<feed> became a view has it as a table with a
+    stored _row_number: move its rows, in delivery and file order, to
+    raw.<feed>_rows so the view numbers them the same, then drop the table."""
+    kind = con.execute(
+        "select table_type from information_schema.tables where table_schema = 'raw' and table_name = ?",
+        [feed_name],
+    ).fetchall()
+    if kind != [("BASE TABLE",)]:
+        return
+    con.execute(raw_ddl(feed_name)[0])
+    con.execute(
+        f"""insert into raw.{feed_name}_rows
+            select * exclude (_row_number) from raw.{feed_name} order by _delivery_seq, _row_number"""
+    )
+    con.execute(f"drop table raw.{feed_name}")
+
+
 def create_all(con: duckdb.DuckDBPyConnection) -> None:
     """Create every schema and base table (idempotent)."""
     for s in SCHEMAS:
@@ -135,6 +153,7 @@ def create_all(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(ddl)
     for name, feed in FEEDS.items():
         # every row ever delivered, as text ...
+        _move_raw_table_behind_view(con, name)
         for ddl in raw_ddl(name):
             con.execute(ddl)
         # ... and, typed, the current row per natural key (the latest delivery wins)

@@ -15,6 +15,7 @@ import pytest
 
 from pipelines import schema
 from pipelines.defs.ingest import loader
+from pipelines.defs.ingest.feeds import FEEDS
 from pipelines.defs.ingest.loader import load_feed
 from tests.landing import csv_text, row, write_csv, write_text
 
@@ -404,3 +405,24 @@ def test_csv_quoting_rfc4180(tmp_path, con):
     write_text(tmp_path, "clinical_events", "f.csv", text)
     load(con, tmp_path, "clinical_events")
     assert con.execute("select event_id from staging.clinical_events").fetchone()[0] == 'E "1", quoted'
+
+
+def test_a_warehouse_with_raw_tables_from_before_the_view_keeps_its_rows_and_numbers(tmp_path):
+    con = duckdb.connect()
+    con.execute("create schema raw")
+    cols = ", ".join(f'"{c}" varchar' for c in FEEDS["clinical_events"].column_names)
+    con.execute(f"create table raw.clinical_events ({cols}, _delivery_seq bigint, _file_path varchar, _row_number bigint)")
+    con.execute("""insert into raw.clinical_events (event_id, _delivery_seq, _file_path, _row_number)
+                   values ('E2', 1, 'clinical_events/a.csv', 2), ('E3', 2, 'clinical_events/b.csv', 1),
+                          ('E1', 1, 'clinical_events/a.csv', 1)""")
+    schema.create_all(con)
+    schema.create_all(con)  # idempotent
+    con.execute("""insert into audit.load_log (file_path, feed, sha256, status, loaded_at, delivery_seq, run_id)
+                   values ('clinical_events/a.csv', 'clinical_events', 'a', 'loaded', now(), 1, 'old'),
+                          ('clinical_events/b.csv', 'clinical_events', 'b', 'loaded', now(), 2, 'old')""")
+    assert con.execute("select _delivery_seq, _row_number, event_id from raw.clinical_events order by 1, 2").fetchall() == [
+        (1, 1, "E1"), (1, 2, "E2"), (2, 1, "E3")]
+    write_csv(tmp_path, "clinical_events", "c.csv", [row("clinical_events", event_id="E4")])
+    load(con, tmp_path, "clinical_events")
+    assert con.execute("select _row_number, event_id from raw.clinical_events where _delivery_seq = 3").fetchall() == [
+        (1, "E4")]
