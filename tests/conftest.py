@@ -1,7 +1,8 @@
 """Shared fixtures.
 
-`db` is an in-memory DuckDB with every base table created (pipelines.schema)
-and the as-of date set, for tests of the SQL models: insert staging rows with
+`con` is an in-memory DuckDB with every base table created (pipelines.schema),
+for tests of the loaders. `db` is the same with the as-of date set, for tests
+of the SQL models: insert staging rows with
 `insert`, run models with `pipelines.sqlmodels.run_models`, assert on tables.
 """
 
@@ -20,12 +21,18 @@ DEFAULT_AS_OF = dt.date(2026, 11, 21)
 
 
 @pytest.fixture
-def db():
-    con = duckdb.connect()
-    schema.create_all(con)
+def con():
+    """An in-memory warehouse with every base table: what the loaders write into."""
+    c = duckdb.connect()
+    schema.create_all(c)
+    yield c
+    c.close()
+
+
+@pytest.fixture
+def db(con):
     set_as_of(con, DEFAULT_AS_OF)
-    yield con
-    con.close()
+    return con
 
 
 def insert(con: duckdb.DuckDBPyConnection, table: str, rows: list[dict[str, Any]]) -> None:

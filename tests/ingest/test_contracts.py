@@ -5,20 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-import duckdb
 import pytest
 
-from pipelines import schema
 from pipelines.defs.ingest.contracts import load_contracts
 from tests.landing import CONTRACT_YAML, write_text
-
-
-@pytest.fixture
-def con():
-    c = duckdb.connect()
-    schema.create_all(c)
-    yield c
-    c.close()
 
 
 def load_one(con, tmp_path, text: str, name: str = "c.yaml"):

@@ -20,14 +20,6 @@ from pipelines.defs.ingest.loader import load_feed
 from tests.landing import csv_text, row, write_csv, write_text
 
 
-@pytest.fixture
-def con():
-    c = duckdb.connect()
-    schema.create_all(c)
-    yield c
-    c.close()
-
-
 def load(con, landing: Path, feed: str, run_id: str = "run-1"):
     return load_feed(con, feed, landing, run_id)
 

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import duckdb
 import pytest
 
-from pipelines import schema
 from pipelines.defs.ingest.contracts import load_contracts
 from pipelines.defs.ingest.loader import load_feed
 from pipelines.defs.quality import checks
@@ -13,14 +11,6 @@ from pipelines.defs.quality.checks import new_rows_frame
 from tests.landing import CONTRACT_YAML, row, write_csv, write_text
 
 HISTORY = 40  # claims delivered by the first run, so that a run's new rows are a small part of the feed
-
-
-@pytest.fixture
-def con():
-    c = duckdb.connect()
-    schema.create_all(c)
-    yield c
-    c.close()
 
 
 @pytest.fixture
