@@ -282,21 +282,25 @@ max_depth as (
 
 -- Bottom-up: the working table at level L holds every node at depth L (decided)
 -- plus every leaf shallower than L (carried unchanged). A step folds the nodes
--- at depth L into their parents (depth L - 1) and carries the rest.
+-- at depth L into their parents (depth L - 1) and carries the rest as they are
+-- (grouping the carried leaves too, one row per group, cost most of the model).
 evaluated(level, episode_id, timepoint_months, node_id, parent_node_id, position, depth,
           kind, value, detail, needed) as (
     select (select d from max_depth), episode_id, timepoint_months, node_id, parent_node_id,
            position, depth, kind, value, detail, needed
     from leaf_results
     union all
+    (
+    select c.level - 1, c.episode_id, c.timepoint_months, c.node_id, c.parent_node_id, c.position,
+           c.depth, c.kind, c.value, c.detail, c.needed
+    from evaluated as c
+    where c.level > 0 and c.depth < c.level
+    union all
     select
         level, episode_id, timepoint_months, node_id, parent_node_id, position, depth, kind, value,
-        case when kind in ('all', 'any') then
-            kind || ' ' || case value when 2 then 'met' when 0 then 'not_met' else 'unknown' end
-            || ' [' || child_detail || ']'
-        else child_detail end,
+        kind || ' ' || case value when 2 then 'met' when 0 then 'not_met' else 'unknown' end
+            || ' [' || child_detail || ']',
         case
-            when kind not in ('all', 'any') then needs_all
             when value <> 1 then null
             when kind = 'any' and needs_count > 1 then 'one of: ' || needs_any
             else needs_all
@@ -305,7 +309,7 @@ evaluated(level, episode_id, timepoint_months, node_id, parent_node_id, position
         select
             c.level - 1 as level,
             p.episode_id, p.timepoint_months, p.node_id, p.parent_node_id, p.position, p.depth, p.kind,
-            case p.kind when 'all' then min(c.value) when 'any' then max(c.value) else min(c.value) end as value,
+            case p.kind when 'all' then min(c.value) else max(c.value) end as value,
             string_agg(c.detail, '; ' order by c.position, c.node_id) as child_detail,
             string_agg(c.needed, '; ' order by c.position, c.node_id) as needs_all,
             string_agg('(' || c.needed || ')', ' OR ' order by c.position, c.node_id) as needs_any,
@@ -314,11 +318,12 @@ evaluated(level, episode_id, timepoint_months, node_id, parent_node_id, position
         join episode_nodes as p
             on p.episode_id = c.episode_id
            and p.timepoint_months = c.timepoint_months
-           and p.node_id = case when c.depth = c.level then c.parent_node_id else c.node_id end
-        where c.level > 0
+           and p.node_id = c.parent_node_id
+        where c.level > 0 and c.depth = c.level
         group by c.level, p.episode_id, p.timepoint_months, p.node_id, p.parent_node_id,
                  p.position, p.depth, p.kind
     ) as folded
+    )
 ),
 
 final as (
