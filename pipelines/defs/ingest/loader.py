@@ -284,12 +284,13 @@ def load_tabular_file(
         f"""delete from {staging} where _delivery_seq = {delivery_seq}
             and _row_number in (select _row_number from _rejected where _reason = 'DUPLICATE_KEY')"""
     )
-    # upsert: this delivery's rows replace the earlier rows of the same keys
+    # upsert: this delivery's rows replace the earlier rows of the same keys. `in (subquery)`, not a
+    # join: DuckDB misjudged the join's sides and hashed all 10M earlier claim lines for each small file
     earlier = con.execute(f"select exists (select 1 from {staging} where _delivery_seq < {delivery_seq})").fetchall()[0][0]
     if earlier:
         con.execute(
-            f"""delete from {staging} s using {new_rows} d
-                where s._delivery_seq < {delivery_seq} and {same_key}"""
+            f"""delete from {staging} where _delivery_seq < {delivery_seq}
+                and ({key}) in (select {key} from {new_rows})"""
         )
     loaded = con.execute(f"select count(*) from {new_rows}").fetchall()[0][0]
     quarantined, unexplained = con.execute(
