@@ -73,3 +73,16 @@ def test_above_the_sample_size_a_repeatable_sample_of_the_new_rows_is_validated(
     first = new_rows_frame(two_runs, "claims", "run-2")
     assert len(first) == 2 and keys(first) <= {("C1", 1), ("C2", 2), ("C3", 2)}
     assert keys(new_rows_frame(two_runs, "claims", "run-2")) == keys(first)
+
+
+def test_list_columns_reach_the_suites_as_text_so_gx_can_fingerprint_the_batch(two_runs):
+    # GX hashes a batch with pandas; a column of lists is unhashable and made it pickle the whole frame
+    import pandas as pd
+
+    df = new_rows_frame(two_runs, "claims", "run-2")
+    staged = dict(two_runs.execute(
+        "select claim_id, array_to_string(diagnosis_codes, ';') from staging.claims where claim_id = 'C1'").fetchall())
+    assert df.set_index("claim_id").loc["C1", "diagnosis_codes"] == staged["C1"]
+    for column in ("modifiers", "diagnosis_codes"):
+        assert all(isinstance(v, str) or pd.isna(v) for v in df[column]), column
+    pd.util.hash_pandas_object(df, index=True)  # raises TypeError on list values
