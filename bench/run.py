@@ -7,7 +7,9 @@ For each scale it synthesizes a landing zone of daily files (`oba synth`) and
 measures:
 
 - reference: DuckDB alone reading the same files once
-  (`select count(*) from read_csv(...)` per feed): the physical floor;
+  (`select count(*) from read_csv(...)` per feed): the physical floor; with two
+  more floors: every column parsed (nothing stored), and every row stored once
+  as text in a database file of the warehouse's format;
 - full: the whole nightly job from an empty warehouse over all days but the last;
 - incremental: the next nightly run, after one more day of files lands (`add_day`).
 
@@ -40,12 +42,20 @@ REFERENCE_SQL = {
     "count": "select count(*) from read_csv(?, header = true, all_varchar = true)",
     # a second floor: DuckDB parsing every column of every row (nothing stored)
     "parse": "select count(*), max(columns(*)) from read_csv(?, header = true, all_varchar = true)",
+    # a third: DuckDB storing every row once, as text, in a database file of the warehouse's format
+    # (the pipeline keeps every row twice: as delivered in raw, typed in staging)
+    "store": "create or replace table t as select * from read_csv(?, header = true, all_varchar = true)",
 }
 
 
 def reference_read(landing: Path, kind: str = "count") -> dict:
-    """DuckDB alone: read every file of every feed once."""
-    con = duckdb.connect()
+    """DuckDB alone: read every file of every feed once (and for "store", keep the rows once)."""
+    from pipelines.warehouse import STORAGE_COMPATIBILITY
+
+    scratch = landing.parent / "reference.duckdb"
+    scratch.unlink(missing_ok=True)
+    con = duckdb.connect(str(scratch) if kind == "store" else ":memory:",
+                         config={"storage_compatibility_version": STORAGE_COMPATIBILITY})
     con.execute("set memory_limit = '4GB'")
     per_feed, t_all = {}, time.perf_counter()
     for feed in FEEDS:
@@ -54,8 +64,11 @@ def reference_read(landing: Path, kind: str = "count") -> dict:
             continue
         t0 = time.perf_counter()
         n = con.execute(REFERENCE_SQL[kind], [files]).fetchall()[0][0]
+        if kind == "store":
+            con.execute("checkpoint")
         per_feed[feed] = {"rows": n, "seconds": round(time.perf_counter() - t0, 3)}
     con.close()
+    scratch.unlink(missing_ok=True)
     return {"seconds": round(time.perf_counter() - t_all, 3), "feeds": per_feed}
 
 
@@ -95,6 +108,7 @@ def bench_scale(episodes: int, seed: int, days: int, workdir: Path, as_of: str) 
     reference_read(landing)  # warm the page cache so the references and the run read the same way
     reference = reference_read(landing)
     parse = reference_read(landing, "parse")
+    store = reference_read(landing, "store")
     warehouse = root / "wh" / "oba.duckdb"
     full = measured_run(landing, warehouse, as_of, root / "full.json")
     next_day = add_day(landing)  # one more day of files: the next nightly delivery
@@ -110,11 +124,13 @@ def bench_scale(episodes: int, seed: int, days: int, workdir: Path, as_of: str) 
         "next_day": next_day,
         "reference": reference,
         "parse_reference": parse,
+        "store_reference": store,
         "full": full,
         "incremental": incremental,
         "ratios": {
             "full_over_reference": round(full["total_s"] / reference["seconds"], 2),
             "full_over_parse": round(full["total_s"] / parse["seconds"], 2),
+            "full_over_store": round(full["total_s"] / store["seconds"], 2),
             "incremental_over_full": round(incremental["total_s"] / full["total_s"], 3),
         },
         "marts_seconds": {
@@ -126,12 +142,15 @@ def bench_scale(episodes: int, seed: int, days: int, workdir: Path, as_of: str) 
 
 def print_table(results: list[dict]) -> None:
     print()
-    print(f"{'episodes':>9} {'reference s':>12} {'parse s':>8} {'full s':>9} {'full/ref':>9} {'full/parse':>11} "
+    print(f"{'episodes':>9} {'reference s':>12} {'parse s':>8} {'store s':>8} {'full s':>9} {'full/ref':>9} "
+          f"{'full/parse':>11} {'full/store':>11} "
           f"{'incr s':>8} {'incr/full':>10} {'peak MiB':>9} {'milestones s':>13} {'recon s':>8}")
     for r in results:
         print(f"{r['episodes']:>9} {r['reference']['seconds']:>12.2f} {r['parse_reference']['seconds']:>8.2f} "
+              f"{r['store_reference']['seconds']:>8.2f} "
               f"{r['full']['total_s']:>9.2f} {r['ratios']['full_over_reference']:>9.2f} "
-              f"{r['ratios']['full_over_parse']:>11.2f} {r['incremental']['total_s']:>8.2f} "
+              f"{r['ratios']['full_over_parse']:>11.2f} {r['ratios']['full_over_store']:>11.2f} "
+              f"{r['incremental']['total_s']:>8.2f} "
               f"{r['ratios']['incremental_over_full']:>10.3f} {max(r['full']['peak_rss_mib'], r['incremental']['peak_rss_mib']):>9.0f} "
               f"{r['marts_seconds']['milestones']:>13.2f} {r['marts_seconds']['reconciliation']:>8.2f}")
     last = results[-1]
