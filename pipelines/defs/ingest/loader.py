@@ -266,12 +266,10 @@ def load_tabular_file(
     read = con.execute(f"select count(*) from {this_delivery}").fetchall()[0][0]
     typed_cleanly = con.execute(f"select count(*) from {new_rows}").fetchall()[0][0]
     # Rejected rows are the few that staging did not take: only those are typed again, for their reason.
-    not_taken = f"(select r.* from {this_delivery} r anti join {new_rows} s using (_row_number))"
-    con.execute(
-        f"""create or replace temp table _rejected as
-            select _row_number, _reason from ({typing_query(feed, not_taken)})
-            {"" if typed_cleanly < read else "limit 0"}"""
-    )
+    con.execute("create or replace temp table _rejected (_row_number bigint, _reason varchar)")
+    if typed_cleanly < read:
+        not_taken = f"(select r.* from {this_delivery} r anti join {new_rows} s using (_row_number))"
+        con.execute(f"insert into _rejected select _row_number, _reason from ({typing_query(feed, not_taken)})")
     # DUPLICATE_KEY: among the rows that typed cleanly, every row of a key but the first
     con.execute(
         f"""insert into _rejected

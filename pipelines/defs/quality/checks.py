@@ -21,8 +21,9 @@ MAX_BATCH_ROWS = 50_000
 
 def new_rows_frame(con, feed: str, run_id: str):
     """The current rows of staging.<feed> whose delivery this run loaded, without
-    `_file_path` and with list columns as text, plus `payer_has_contract` (lets a suite judge OBA identifiers
-    only where a contract exists). Above MAX_BATCH_ROWS, a repeatable sample.
+    `_file_path` and with list columns as text, plus `payer_has_contract` (lets a
+    suite judge OBA identifiers only where a contract exists). Above
+    MAX_BATCH_ROWS, a repeatable sample.
 
     The run's deliveries are inlined as literals so DuckDB skips, by their
     `_delivery_seq` zone maps, the row groups of older deliveries (a delivery is
