@@ -282,8 +282,8 @@ max_depth as (
 
 -- Bottom-up: the working table at level L holds every node at depth L (decided)
 -- plus every leaf shallower than L (carried unchanged). A step folds the nodes
--- at depth L into their parents (depth L - 1) and carries the rest as they are
--- (grouping the carried leaves too, one row per group, cost most of the model).
+-- at depth L into their parents (depth L - 1) and carries the rest as they are,
+-- outside the group-by (grouping them as one-row groups was most of the cost).
 evaluated(level, episode_id, timepoint_months, node_id, parent_node_id, position, depth,
           kind, value, detail, needed) as (
     select (select d from max_depth), episode_id, timepoint_months, node_id, parent_node_id,

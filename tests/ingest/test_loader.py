@@ -17,6 +17,7 @@ from pipelines import schema
 from pipelines.defs.ingest import loader
 from pipelines.defs.ingest.feeds import FEEDS
 from pipelines.defs.ingest.loader import load_feed
+from pipelines.defs.ingest.typing_sql import typing_query
 from tests.landing import csv_text, row, write_csv, write_text
 
 
@@ -126,7 +127,6 @@ def test_typing_sql_that_neither_loads_a_row_nor_names_its_reason_fails_the_load
 
 def test_the_clean_rows_of_a_file_are_typed_once_per_value(con):
     # a filter on _reason pushed below the typing projection would run each regex again (3 s per 10M lines)
-    from pipelines.defs.ingest.typing_sql import typing_query
     typed = typing_query(FEEDS["claims"], "(select *, 1 as _row_number from raw.claims_rows)")
     plan = "".join(r[1] for r in con.execute(f"explain select * from {loader.clean_rows(typed)}").fetchall())
     # the filter stays above the typing projection: it reads `_reason`, not the typing expressions

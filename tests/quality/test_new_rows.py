@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from pipelines.defs.ingest.contracts import load_contracts
@@ -77,8 +78,6 @@ def test_above_the_sample_size_a_repeatable_sample_of_the_new_rows_is_validated(
 
 def test_list_columns_reach_the_suites_as_text_so_gx_can_fingerprint_the_batch(two_runs):
     # GX hashes a batch with pandas; a column of lists is unhashable and made it pickle the whole frame
-    import pandas as pd
-
     df = new_rows_frame(two_runs, "claims", "run-2")
     staged = dict(two_runs.execute(
         "select claim_id, array_to_string(diagnosis_codes, ';') from staging.claims where claim_id = 'C1'").fetchall())
