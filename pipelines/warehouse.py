@@ -4,11 +4,18 @@ Analysts open the published file (`warehouse/oba.duckdb` by default) read-only.
 A run never writes it in place:
 
 1. `prepare_build` copies the published file (history accumulates) to
-   `<name>.building.duckdb` beside it, or starts an empty one;
+   `<name>.building.duckdb` beside it, or starts an empty one, and holds a
+   connection to it for the rest of the run;
 2. every asset of the run writes the build file;
 3. `publish` checkpoints and closes it, then `os.replace`s it onto the
    published path: atomic on POSIX, so a reader sees the old file or the new
    one, never half of either. A reader holding the old file keeps it open.
+
+The held connection keeps one DuckDB instance (and its buffer pool) alive across the steps of a run
+(the nightly job runs in process): each step's `connect()` joins it instead of reopening the file,
+and closing a step's connection no longer checkpoints and syncs the whole file. At national scale
+that was about 0.05 s per step over some 40 steps. The resource's teardown releases it when a run
+fails before publishing.
 
 A run that fails or is killed leaves the published file untouched; the next
 run throws the stale build file away and starts again from the published one.
@@ -25,6 +32,7 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
+from pydantic import PrivateAttr
 
 from pipelines import PROJECT_ROOT, schema
 from pipelines.sqlmodels import set_as_of
@@ -68,6 +76,9 @@ class WarehouseResource(dg.ConfigurableResource):
     as_of: str = ""  # YYYY-MM-DD; empty means today
     memory_limit: str = DEFAULT_MEMORY_LIMIT
 
+    # the run's own connection to the build file, from prepare_build to publish (or teardown)
+    _held: duckdb.DuckDBPyConnection | None = PrivateAttr(default=None)
+
     @property
     def published_path(self) -> Path:
         return _resolve(self.path)
@@ -92,36 +103,48 @@ class WarehouseResource(dg.ConfigurableResource):
                 f"no build in progress at {self.build_path}: materialize the whole `nightly` job "
                 "(or run `oba run`), which starts with `warehouse_build`"
             )
-        # insertion order is what numbers raw rows (schema.raw_ddl): never let a setting turn it off
-        con = duckdb.connect(
-            str(self.build_path), config={"memory_limit": self.memory_limit, "preserve_insertion_order": True}
-        )
+        con = duckdb.connect(str(self.build_path), config=self._config())
         try:
             set_as_of(con, self.as_of_date)
             yield con
         finally:
             con.close()
 
+    def _config(self) -> dict:
+        # Every connection to the build file passes the same settings: DuckDB refuses to join an open
+        # instance with different ones. The storage version only matters when the file is new.
+        # Insertion order is what numbers raw rows (schema.raw_ddl): never let a setting turn it off.
+        return {
+            "memory_limit": self.memory_limit,
+            "preserve_insertion_order": True,
+            "storage_compatibility_version": STORAGE_COMPATIBILITY,
+        }
+
     def prepare_build(self) -> None:
         published, build = self.published_path, self.build_path
+        self.release()
         build.parent.mkdir(parents=True, exist_ok=True)
         for stale in (build, build.with_name(build.name + ".wal")):
             stale.unlink(missing_ok=True)
         if published.exists():
             shutil.copyfile(published, build)
-        con = duckdb.connect(str(build), config={"storage_compatibility_version": STORAGE_COMPATIBILITY})
-        try:
-            schema.create_all(con)
-        finally:
-            con.close()
+        self._held = duckdb.connect(str(build), config=self._config())
+        schema.create_all(self._held)
+
+    def release(self) -> None:
+        """Close the run's held connection, if any; the build file's last connection checkpoints it."""
+        held, self._held = self._held, None
+        if held is not None:
+            held.close()
+
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        self.release()
 
     def publish(self) -> Path:
         build, published = self.build_path, self.published_path
-        con = duckdb.connect(str(build))
-        try:
+        with self.connect() as con:
             con.execute("checkpoint")
-        finally:
-            con.close()
+        self.release()
         os.replace(build, published)
         return published
 

@@ -1,0 +1,60 @@
+"""The build file's lifecycle within one run: prepare, steps, publish or teardown (pipelines/warehouse.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from pipelines.warehouse import WarehouseResource
+
+
+def resource(tmp_path: Path) -> WarehouseResource:
+    return WarehouseResource(path=str(tmp_path / "oba.duckdb"), landing_dir=str(tmp_path), as_of="2026-11-21")
+
+
+def wal(path: Path) -> Path:
+    return path.with_name(path.name + ".wal")
+
+
+def test_steps_join_the_runs_connection_and_publish_checkpoints_before_the_replace(tmp_path):
+    wh = resource(tmp_path)
+    wh.prepare_build()
+    with wh.connect() as con:
+        con.execute("create table marts.step_output as select 42 as answer")
+    # the run still holds the build file: closing the step's connection did not checkpoint it
+    assert wal(wh.build_path).exists() and wal(wh.build_path).stat().st_size > 0
+    published = wh.publish()
+    # the WAL was folded into the file before the replace, which moves the file alone
+    assert not wh.build_path.exists() and not wal(wh.build_path).exists() and not wal(published).exists()
+    con = duckdb.connect(str(published), read_only=True)
+    try:
+        assert con.execute("select answer from marts.step_output").fetchall() == [(42,)]
+    finally:
+        con.close()
+
+
+def test_teardown_of_a_failed_run_releases_the_build_file(tmp_path):
+    wh = resource(tmp_path)
+    wh.prepare_build()
+    wh.teardown_after_execution(None)
+    # while an instance holds the file DuckDB refuses a connection with other settings
+    con = duckdb.connect(str(wh.build_path), config={"memory_limit": "1GB"})
+    con.close()
+
+
+def test_a_new_run_in_the_same_process_starts_over_from_the_published_file(tmp_path):
+    wh = resource(tmp_path)
+    wh.prepare_build()
+    with wh.connect() as con:
+        con.execute("create table marts.kept as select 1 as a")
+    wh.publish()
+    wh.prepare_build()
+    with wh.connect() as con:
+        con.execute("create table marts.abandoned as select 1 as a")
+    # the run fails here and nothing tears it down; the next run drops the stale build
+    wh.prepare_build()
+    with wh.connect() as con:
+        tables = {r[0] for r in con.execute("select table_name from duckdb_tables() where schema_name = 'marts'").fetchall()}
+    assert "kept" in tables and "abandoned" not in tables
+    wh.release()
