@@ -1,19 +1,13 @@
 -- Assessments that count as evidence at the as-of date (spec/contracts.md "Evidence"):
--- the current row per assessment_id (later delivery wins), dated on or before
+-- the current row per assessment_id (staging's, where the later delivery won), dated on or before
 -- the as-of date, and not entered_in_error (which removes it from all evidence).
 with params as (
     select getvariable('as_of')::date as as_of
 ),
 
-current_rows as (
-    select a.*
-    from staging.assessments as a
-    qualify row_number() over (
-        partition by a.assessment_id
-        order by a._delivery_seq desc, a._row_number desc
-    ) = 1
-),
-
+-- staging.assessments already holds one row per assessment_id, the later delivery's
+-- (the loader's upsert, with a repeated id within a file quarantined): no ranking here.
+-- 0.1-0.4 s a night at national scale went into re-ranking 500,000 unique ids.
 final as (
     select
         c.assessment_id,
@@ -27,7 +21,7 @@ final as (
         coalesce(c.status, 'final') as status,
         c._delivery_seq,
         c._row_number
-    from current_rows as c
+    from staging.assessments as c
     cross join params as p
     where c.assessment_date <= p.as_of
       and coalesce(c.status, 'final') <> 'entered_in_error'
