@@ -52,3 +52,14 @@ def test_death_is_the_earliest_death_event_and_counts_as_contact(db):
     m1 = evidence(db, "2025-12-31")[("P1", "M1")]
     assert (m1["death_date"], m1["death_event_id"], m1["last_contact_date"]) == (
         D("2025-05-01"), "E1", D("2025-06-01"))
+
+
+def test_last_contact_ties_of_one_source_go_to_the_smallest_source_text(db):
+    # inserted in reverse so that neither insertion order nor a scan order can pick the answer
+    insert(db, "staging.assessments", [score(f"A{i}", "2025-03-05", 40) for i in (9, 7, 5, 3)]
+           + [score("A1", "2025-03-04", 40)])
+    insert(db, "staging.clinical_events", [event(f"E{i}", "2025-03-06", "alive_contact", member="M2")
+                                           for i in (8, 6, 2, 4)])
+    found = evidence(db, "2025-06-30")
+    assert found[("P1", "M1")]["last_contact_source"] == "assessment A3"
+    assert found[("P1", "M2")]["last_contact_source"] == "alive_contact event E2"
