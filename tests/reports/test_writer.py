@@ -150,9 +150,10 @@ def test_csv_is_the_reconciliation_rows_exact_and_guarded(warehouse, reports_a):
 
 def test_html_is_self_contained_with_charts(reports_a):
     text = reports_a["html"].read_text(encoding="utf-8")
-    assert "data:image/png;base64," in text or "<svg" in text
-    assert text.count("data:image/png;base64,") == 3  # due vs remitted, status, Kaplan-Meier
-    assert "http://" not in text and "https://" not in text
+    assert text.count("<svg") == text.count("<figure><svg ") == 3  # inline: due vs remitted, status, KM
+    assert "<img" not in text
+    for reference in ("http", "xmlns", "src=", "url("):  # no URL of any kind, not even xmlns
+        assert reference not in text, reference
     assert "<script" not in text and "<link" not in text
     assert "Ventilator-free survival" in text and "core.person_evidence" in text
     assert "$1,211,250.00" in text

@@ -1,5 +1,7 @@
-"""The HTML report: one self-contained page (inline CSS, charts as data: PNG,
-no external reference of any kind). Every value is HTML-escaped."""
+"""The HTML report: one self-contained page with inline CSS and the charts as
+inline SVG elements (see charts: a few milliseconds per chart, where the former
+matplotlib PNGs took ~0.075 s each). The page references no URL of any kind, not
+even an xmlns. Every value is HTML-escaped."""
 
 from __future__ import annotations
 
@@ -20,6 +22,8 @@ th, td { border: 1px solid #ccc; padding: 3px 8px; }
 th { background: #f0f0f0; text-align: left; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .note { color: #666; font-size: 0.85em; }
+figure { margin: 0.5em 0 1.5em; }
+figure svg { max-width: 100%; height: auto; }
 """
 
 
@@ -59,10 +63,11 @@ def _table(t: Table, limit: int = HTML_ROW_LIMIT) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>{note}"
 
 
-def _img(src: str | None, alt: str, empty: str) -> str:
-    if src is None:
+def _chart(svg: str | None, empty: str) -> str:
+    """A chart's SVG inline in a figure (it carries its own alt text), else a note."""
+    if svg is None:
         return f'<p class="note">{html.escape(empty)}</p>'
-    return f'<img alt="{html.escape(alt)}" src="{src}">'
+    return f"<figure>{svg}</figure>"
 
 
 def render_html(data: ReportData) -> str:
@@ -85,14 +90,12 @@ def render_html(data: ReportData) -> str:
         "<h2>Summary</h2>",
         f"<table><tbody>{summary_rows}</tbody></table>",
         "<h2>Refunds due vs remitted by timepoint</h2>",
-        _img(charts.refunds_by_timepoint(data), "Refunds due vs remitted by timepoint",
-             "No milestones."),
+        _chart(charts.refunds_by_timepoint(data), "No milestones."),
         "<h2>Milestone status by timepoint</h2>",
-        _img(charts.status_by_timepoint(data), "Milestone status by timepoint", "No milestones."),
+        _chart(charts.status_by_timepoint(data), "No milestones."),
         _table(by_tp),
         "<h2>Ventilator-free survival</h2>",
-        _img(charts.ventilator_free_survival(data), "Kaplan-Meier ventilator-free survival",
-             "No treated children to plot."),
+        _chart(charts.ventilator_free_survival(data), "No treated children to plot."),
         f'<p class="note">Time from infusion to death or permanent ventilation onset; '
         f"children without an event are censored at their last contact or the as-of date. "
         f"Source: {html.escape(data.survival_source)}.</p>",

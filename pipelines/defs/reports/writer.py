@@ -31,9 +31,8 @@ from pipelines.defs.reports.data import (
 )
 from pipelines.defs.reports.safety import report_path
 
-# Format -> (module, function) of its writer, imported on first use: the html
-# writer brings matplotlib and numpy (~0.4 s), which write_all_reports need not
-# wait for before it starts its helper process.
+# Format -> (module, function) of its writer, imported on first use: a run that
+# writes one format does not import the others.
 FORMATS: dict[str, tuple[str, str]] = {
     "xlsx": ("xlsx_report", "write_xlsx"),
     "csv": ("csv_report", "write_csv"),
@@ -134,10 +133,10 @@ def write_all_reports(
     """Every payer's report in every format; returns the paths written, payer by payer.
 
     helper: share the payers with a helper process; by default when there are
-    two payers or more and the machine has a second core. Its start-up (~0.5 s:
-    Python, DuckDB, numpy, matplotlib) pays off even at 1,000 children, where
-    the three charts of each payer (~0.25 s) are most of the work. A failure of
-    either process fails the call (the other one is stopped or waited for first).
+    two payers or more and the machine has a second core. Its start-up (Python
+    and DuckDB) is small beside the xlsx cells, the bulk of the work at national
+    scale. A failure of either process fails the call (the other one is stopped
+    or waited for first).
     """
     formats = [_check_format(f) for f in formats]
     out = Path(out_dir)
