@@ -54,7 +54,17 @@ def apply_comments(con: duckdb.DuckDBPyConnection, model: str) -> None:
         return
     schema, name = model.split("/")
     doc = yaml.safe_load(doc_path.read_text()) or {}
+    statements = []
     if doc.get("description"):
-        con.execute(f"comment on table {schema}.{name} is {_quote(doc['description'])}")
+        statements.append(f"comment on table {schema}.{name} is {_quote(doc['description'])}")
     for col, text in (doc.get("columns") or {}).items():
-        con.execute(f'comment on column {schema}.{name}."{col}" is {_quote(text)}')
+        statements.append(f'comment on column {schema}.{name}."{col}" is {_quote(text)}')
+    # one transaction, not one commit per comment: ~0.15 s a run over some 400 comments
+    con.execute("begin transaction")
+    try:
+        for statement in statements:
+            con.execute(statement)
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
