@@ -347,6 +347,29 @@ def test_same_content_is_loaded_once_whatever_its_name(tmp_path, con):
     assert con.execute("select count(*) from audit.load_log").fetchone()[0] == 4
 
 
+def test_the_same_bad_content_twice_in_one_run_is_tried_and_rejected_twice(tmp_path, con):
+    bad = [row("clinical_events")]
+    for name in ("a.csv", "b_copy.csv"):
+        write_csv(tmp_path, "clinical_events", name, bad, header=["event_id", "payer_id", "member_id", "event_type"])
+    # only loaded content makes a copy a duplicate: a rejected one is no reason to skip the next
+    assert [r.status for r in load(con, tmp_path, "clinical_events")] == ["rejected", "rejected"]
+
+
+def test_files_skipped_before_a_failing_load_are_still_logged(tmp_path, con, monkeypatch):
+    write_csv(tmp_path, "clinical_events", "a.csv", [row("clinical_events")])
+    load(con, tmp_path, "clinical_events", "run-1")
+    write_csv(tmp_path, "clinical_events", "b.csv", [row("clinical_events", event_id="E2")])
+
+    def broken(*args, **kwargs):
+        raise OSError("disk gone")
+
+    monkeypatch.setattr(loader, "load_tabular_file", broken)
+    with pytest.raises(OSError):
+        load(con, tmp_path, "clinical_events", "run-2")
+    assert con.execute("select file_path, status from audit.load_log where run_id = 'run-2'").fetchall() == [
+        ("clinical_events/a.csv", "skipped_duplicate")]
+
+
 def _age(path: Path, seconds: int = 60) -> None:
     old = time.time() - seconds
     os.utime(path, (old, old))

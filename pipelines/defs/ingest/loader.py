@@ -128,13 +128,9 @@ def next_delivery_seq(con: duckdb.DuckDBPyConnection) -> int:
     return con.execute("select coalesce(max(delivery_seq), 0) + 1 from audit.load_log").fetchall()[0][0]
 
 
-def already_loaded(con: duckdb.DuckDBPyConnection, sha: str) -> bool:
-    return (
-        con.execute(
-            "select count(*) from audit.load_log where sha256 = ? and status = 'loaded'", [sha]
-        ).fetchall()[0][0]
-        > 0
-    )
+def loaded_hashes(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """The SHA-256 of every content loaded so far, by any feed."""
+    return {r[0] for r in con.execute("select distinct sha256 from audit.load_log where status = 'loaded'").fetchall()}
 
 
 def log_file(con: duckdb.DuckDBPyConnection, r: FileResult, run_id: str, delivery_seq: int | None) -> None:
@@ -362,15 +358,33 @@ def load_files(
     """
     results: list[FileResult] = []
     known = known_hashes(con, feed_name)
+    loaded = loaded_hashes(con)
+    # Skipped files are logged together, in one transaction, before the next load and at the end:
+    # a commit per file cost 0.2 s a night over the ~70 files of a national landing zone.
+    skipped: list[FileResult] = []
+
+    def log_skipped() -> None:
+        if skipped:
+            con.execute("begin transaction")
+            try:
+                for s in skipped:
+                    log_file(con, s, run_id, None)
+                con.execute("commit")
+            except BaseException:
+                con.execute("rollback")
+                raise
+            skipped.clear()
+
     for path in discover(landing, feed_name):
         rel_path = path.relative_to(landing).as_posix()
         sha, stat = file_sha256(path, rel_path, known)
-        if already_loaded(con, sha):
+        if sha in loaded:
             r = FileResult(rel_path, feed_name, sha, "skipped_duplicate", 0, 0, 0,
                            "content already loaded (same SHA-256); nothing to do", stat)
-            log_file(con, r, run_id, None)
+            skipped.append(r)
             results.append(r)
             continue
+        log_skipped()
         seq = next_delivery_seq(con)
         con.execute("begin transaction")
         try:
@@ -378,6 +392,7 @@ def load_files(
             r.stat = stat
             log_file(con, r, run_id, seq)
             con.execute("commit")
+            loaded.add(sha)
         except FileRejected as e:
             con.execute("rollback")
             r = FileResult(rel_path, feed_name, sha, "rejected", message=f"{rel_path}: {e}", stat=stat)
@@ -386,6 +401,7 @@ def load_files(
             con.execute("rollback")
             raise
         results.append(r)
+    log_skipped()
     return results
 
 
