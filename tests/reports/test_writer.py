@@ -178,6 +178,36 @@ def test_unknown_payer_is_a_value_error_without_member_ids(warehouse, tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+def _without(warehouse: Path, tmp_path: Path, sql: str) -> Path:
+    """A copy of the test warehouse changed by sql: what an incomplete build would leave."""
+    copy = tmp_path / "incomplete.duckdb"
+    copy.write_bytes(warehouse.read_bytes())
+    con = duckdb.connect(str(copy))
+    try:
+        con.execute(sql)
+    finally:
+        con.close()
+    return copy
+
+
+@pytest.mark.parametrize("sql, named", [
+    ("drop table marts.claim_findings", "marts.claim_findings (the table)"),
+    ("alter table marts.refund_reconciliation drop column remitted_amount",
+     "marts.refund_reconciliation (remitted_amount)"),
+    ("drop table core.permanent_ventilation", "core.permanent_ventilation (the table)"),
+])
+def test_a_warehouse_lacking_a_report_input_is_refused_with_what_it_lacks(warehouse, tmp_path, sql, named):
+    # never a report that looks like a payer with nothing to reconcile
+    incomplete = _without(warehouse, tmp_path, sql)
+    out = tmp_path / "out"
+    for write in (lambda: write_report(incomplete, "PAYA", "xlsx", out),
+                  lambda: write_all_reports(incomplete, out, helper=False)):
+        with pytest.raises(ValueError, match="run `oba run`") as err:
+            write()
+        assert named in str(err.value)
+    assert not out.exists() or list(out.iterdir()) == []
+
+
 def test_unknown_format_is_a_value_error(warehouse, tmp_path):
     with pytest.raises(ValueError, match="format"):
         write_report(warehouse, "PAYA", "pdf", tmp_path)

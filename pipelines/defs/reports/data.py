@@ -3,9 +3,10 @@
 Every query filters on the payer in SQL with a bound parameter, so a report can
 only ever hold its own payer's rows. Values are fetched with `fetchall()` so
 DECIMAL arrives as `decimal.Decimal` (never float) and DATE as `datetime.date`.
-Mart tables written by other domains may be missing in a warehouse (a partial
-build): they read as empty tables, never as an error. Which tables and columns
-exist is read once per connection (`Catalog`), not again before every query.
+Before reading anything, `check_report_inputs` makes sure the warehouse has
+every table and column a report reads (`REPORT_INPUTS`), and says what is
+missing if not: a report of an incomplete warehouse would look like a payer
+with nothing to reconcile.
 """
 
 from __future__ import annotations
@@ -52,22 +53,6 @@ class ReportData:
     survival_source: str
 
 
-class Catalog:
-    """The column names of every table of the warehouse, read in one query."""
-
-    def __init__(self, con: duckdb.DuckDBPyConnection):
-        self._columns: dict[str, list[str]] = {}
-        for schema, name, column in con.execute(
-            "select schema_name, table_name, column_name from duckdb_columns() "
-            "order by schema_name, table_name, column_index"
-        ).fetchall():
-            self._columns.setdefault(f"{schema}.{name}", []).append(column)
-
-    def columns(self, table: str) -> list[str]:
-        """Column names of `schema.name`, [] when the table does not exist."""
-        return self._columns.get(table, [])
-
-
 def _query(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> Table:
     cur = con.execute(sql, params)
     cols = [d[0] for d in cur.description]
@@ -83,22 +68,17 @@ def _sql_name(table: str) -> str:
 
 def _payer_table(
     con: duckdb.DuckDBPyConnection,
-    catalog: Catalog,
     table: str,
     columns: list[str],
     payer_id: str,
     where: str = "",
     order_by: tuple[str, ...] = (),
 ) -> Table:
-    """`columns` of `table` for one payer; missing table/columns read as NULL/empty."""
-    existing = set(catalog.columns(table))
-    if "payer_id" not in existing:
-        return Table(list(columns), ["VARCHAR"] * len(columns), [])
-    select = ", ".join(f'"{c}"' if c in existing else f'null as "{c}"' for c in columns)
+    """`columns` of `table` for one payer, in `order_by` order."""
+    select = ", ".join(f'"{c}"' for c in columns)
     sql = f"select {select} from {_sql_name(table)} where payer_id = ? {where}"
-    order = [f'"{c}"' for c in order_by if c in existing]
-    if order:
-        sql += " order by " + ", ".join(order)
+    if order_by:
+        sql += " order by " + ", ".join(f'"{c}"' for c in order_by)
     return _query(con, sql, [payer_id])
 
 
@@ -106,13 +86,9 @@ PAYER_TABLES = ("marts.payer_summary", "marts.milestone_status",
                 "marts.refund_reconciliation", "marts.claims_missing_oba")
 
 
-def known_payers(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> list[str]:
+def known_payers(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Every payer id the warehouse reports on (payer ids are not patient data)."""
-    parts = [f"select payer_id from {_sql_name(t)}" for t in PAYER_TABLES
-             if "payer_id" in catalog.columns(t)]
-    if not parts:
-        return []
-    sql = " union ".join(parts)
+    sql = " union ".join(f"select payer_id from {_sql_name(t)}" for t in PAYER_TABLES)
     return sorted(r[0] for r in con.execute(f"select distinct payer_id from ({sql}) where payer_id is not null").fetchall())
 
 
@@ -142,14 +118,59 @@ SUMMARY_MONEY = (
     "refunds_due_amount", "remitted_amount", "outstanding_amount", "overdue_amount",
     "credit_amount", "net_balance", "refunds_at_risk_amount",
 )
+SUMMARY_COLUMNS = [
+    "payer_id", *SUMMARY_MONEY, "milestones", "milestones_met", "milestones_not_met",
+    "milestones_pending", "milestones_missing_evidence", "claims_missing_oba",
+    "refunds_at_risk_milestones", "as_of_date",
+]
+MISSING_OBA_COLUMNS = [
+    "claim_id", "payer_id", "member_id", "service_date", "oba_contract_id", "reason", "suggested_contract_id",
+]
+FINDING_COLUMNS = ["claim_id", "payer_id", "member_id", "service_date", "rule_code", "severity", "detail"]
+
+# Every table and column a report reads (the survival query's too).
+REPORT_INPUTS: dict[str, list[str]] = {
+    "marts.payer_summary": SUMMARY_COLUMNS,
+    "marts.milestone_status": MILESTONE_COLUMNS,
+    "marts.refund_reconciliation": RECON_COLUMNS,
+    "marts.claims_missing_oba": MISSING_OBA_COLUMNS,
+    "marts.claim_findings": FINDING_COLUMNS,
+    "marts.assessment_worklist": WORKLIST_COLUMNS,
+    "marts.refunds_at_risk": AT_RISK_COLUMNS,
+    "marts.treatment_episodes": ["payer_id", "member_id", "infusion_date"],
+    "core.person_evidence": ["payer_id", "member_id", "death_date", "last_contact_date"],
+    "core.permanent_ventilation": ["payer_id", "member_id", "onset_date"],
+}
 
 
-def _summary(con: duckdb.DuckDBPyConnection, catalog: Catalog, payer_id: str) -> dict[str, Any]:
-    t = _payer_table(con, catalog, "marts.payer_summary", [
-        "payer_id", *SUMMARY_MONEY, "milestones", "milestones_met", "milestones_not_met",
-        "milestones_pending", "milestones_missing_evidence", "claims_missing_oba",
-        "refunds_at_risk_milestones", "as_of_date",
-    ], payer_id)
+class WarehouseNotBuilt(ValueError):
+    """The warehouse lacks a table or column the reports read."""
+
+
+def check_report_inputs(con: duckdb.DuckDBPyConnection) -> None:
+    """Raise WarehouseNotBuilt naming every table and column of REPORT_INPUTS the
+    warehouse lacks (read in one query)."""
+    have: dict[str, set[str]] = {}
+    for schema, name, column in con.execute(
+        "select schema_name, table_name, column_name from duckdb_columns()"
+    ).fetchall():
+        have.setdefault(f"{schema}.{name}", set()).add(column)
+    missing = []
+    for table, columns in REPORT_INPUTS.items():
+        if table not in have:
+            missing.append(f"{table} (the table)")
+        elif lacking := [c for c in columns if c not in have[table]]:
+            missing.append(f"{table} ({', '.join(lacking)})")
+    if missing:
+        raise WarehouseNotBuilt(
+            "the warehouse lacks what the reports read: " + "; ".join(missing)
+            + ". It was not published by a complete `oba run` of this version; run `oba run` to rebuild it."
+        )
+
+
+def _summary(con: duckdb.DuckDBPyConnection, payer_id: str) -> dict[str, Any]:
+    """The payer's summary row; all zero for a payer with claims but no milestone."""
+    t = _payer_table(con, "marts.payer_summary", SUMMARY_COLUMNS, payer_id)
     if t.rows:
         return t.dicts()[0]
     summary: dict[str, Any] = {c: Decimal("0.00") for c in SUMMARY_MONEY}
@@ -158,27 +179,20 @@ def _summary(con: duckdb.DuckDBPyConnection, catalog: Catalog, payer_id: str) ->
     return summary
 
 
-def _by_timepoint(con: duckdb.DuckDBPyConnection, catalog: Catalog, payer_id: str) -> Table:
+def _by_timepoint(con: duckdb.DuckDBPyConnection, payer_id: str) -> Table:
     """Milestones by status x timepoint, and refunds due vs remitted by timepoint."""
-    if not catalog.columns("marts.milestone_status"):
-        return Table(["timepoint_months"], ["INTEGER"], [])
-    has_recon = bool(catalog.columns("marts.refund_reconciliation"))
     status_cols = ", ".join(
         f"count(*) filter (where status = '{s}') as \"{s}\"" for s in STATUSES
-    )
-    recon = (
-        "select timepoint_months, sum(refund_due_amount) as due, sum(remitted_amount) as remitted "
-        "from marts.refund_reconciliation where payer_id = ? group by timepoint_months"
-        if has_recon
-        else "select null::integer as timepoint_months, null::decimal(18,2) as due, "
-             "null::decimal(18,2) as remitted where ? is null"
     )
     sql = f"""
         with ms as (
             select timepoint_months, {status_cols}, count(*) as total
             from marts.milestone_status where payer_id = ? group by timepoint_months
         ),
-        rc as ({recon}),
+        rc as (
+            select timepoint_months, sum(refund_due_amount) as due, sum(remitted_amount) as remitted
+            from marts.refund_reconciliation where payer_id = ? group by timepoint_months
+        ),
         final as (
             select
                 coalesce(ms.timepoint_months, rc.timepoint_months) as timepoint_months,
@@ -193,21 +207,14 @@ def _by_timepoint(con: duckdb.DuckDBPyConnection, catalog: Catalog, payer_id: st
     return _query(con, sql, [payer_id, payer_id])
 
 
-def _claims_to_fix(con: duckdb.DuckDBPyConnection, catalog: Catalog, payer_id: str) -> Table:
+def _claims_to_fix(con: duckdb.DuckDBPyConnection, payer_id: str) -> Table:
     missing = _payer_table(
-        con, catalog, "marts.claims_missing_oba",
-        ["claim_id", "payer_id", "member_id", "service_date", "oba_contract_id",
-         "reason", "suggested_contract_id"],
-        payer_id, order_by=("service_date", "claim_id"),
+        con, "marts.claims_missing_oba", MISSING_OBA_COLUMNS, payer_id, order_by=("service_date", "claim_id"),
     )
-    findings = Table([], [], [])
-    if "severity" in catalog.columns("marts.claim_findings"):
-        findings = _payer_table(
-            con, catalog, "marts.claim_findings",
-            ["claim_id", "payer_id", "member_id", "service_date", "rule_code", "severity", "detail"],
-            payer_id, where="and lower(severity) = 'error'",
-            order_by=("service_date", "claim_id", "rule_code"),
-        )
+    findings = _payer_table(
+        con, "marts.claim_findings", FINDING_COLUMNS, payer_id, where="and lower(severity) = 'error'",
+        order_by=("service_date", "claim_id", "rule_code"),
+    )
     rows: list[tuple[Any, ...]] = []
     for source, t in (("missing_oba", missing), ("finding", findings)):
         for d in t.dicts():
@@ -268,40 +275,39 @@ def survival_input(
     return [(int(days) / DAYS_PER_MONTH, bool(obs)) for days, obs in rows]
 
 
-def _as_of(con: duckdb.DuckDBPyConnection, catalog: Catalog, payer_id: str,
-           summary: dict[str, Any]) -> dt.date | None:
+def _as_of(con: duckdb.DuckDBPyConnection, payer_id: str, summary: dict[str, Any]) -> dt.date | None:
     """The payer's as-of date: from its summary row, else from its milestones."""
-    if summary.get("as_of_date") is not None or not catalog.columns("marts.milestone_status"):
-        return summary.get("as_of_date")
+    if summary.get("as_of_date") is not None:
+        return summary["as_of_date"]
     return con.execute(
         "select max(as_of_date) from marts.milestone_status where payer_id = ?", [payer_id]
     ).fetchall()[0][0]
 
 
-def _load(con: duckdb.DuckDBPyConnection, catalog: Catalog, payer_id: str) -> ReportData:
+def _load(con: duckdb.DuckDBPyConnection, payer_id: str) -> ReportData:
     """One payer's report data (a payer id the warehouse has)."""
-    summary = _summary(con, catalog, payer_id)
-    as_of = _as_of(con, catalog, payer_id, summary)
+    summary = _summary(con, payer_id)
+    as_of = _as_of(con, payer_id, summary)
     return ReportData(
         payer_id=payer_id,
         as_of=as_of,
         summary=summary,
-        by_timepoint=_by_timepoint(con, catalog, payer_id),
+        by_timepoint=_by_timepoint(con, payer_id),
         reconciliation=_payer_table(
-            con, catalog, "marts.refund_reconciliation", RECON_COLUMNS, payer_id,
+            con, "marts.refund_reconciliation", RECON_COLUMNS, payer_id,
             order_by=("member_id", "contract_id", "timepoint_months"),
         ),
         milestones=_payer_table(
-            con, catalog, "marts.milestone_status", MILESTONE_COLUMNS, payer_id,
+            con, "marts.milestone_status", MILESTONE_COLUMNS, payer_id,
             order_by=("member_id", "contract_id", "timepoint_months"),
         ),
-        claims_to_fix=_claims_to_fix(con, catalog, payer_id),
+        claims_to_fix=_claims_to_fix(con, payer_id),
         worklist=_payer_table(
-            con, catalog, "marts.assessment_worklist", WORKLIST_COLUMNS, payer_id,
+            con, "marts.assessment_worklist", WORKLIST_COLUMNS, payer_id,
             order_by=("window_end", "member_id", "timepoint_months"),
         ),
         refunds_at_risk=_payer_table(
-            con, catalog, "marts.refunds_at_risk", AT_RISK_COLUMNS, payer_id,
+            con, "marts.refunds_at_risk", AT_RISK_COLUMNS, payer_id,
             order_by=("window_end", "member_id", "timepoint_months"),
         ),
         survival=survival_input(con, payer_id, as_of) if as_of else [],
@@ -309,10 +315,8 @@ def _load(con: duckdb.DuckDBPyConnection, catalog: Catalog, payer_id: str) -> Re
     )
 
 
-def milestone_counts(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> dict[str, int]:
+def milestone_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     """Milestone rows per payer: what a payer's report costs to write (counts only)."""
-    if "payer_id" not in catalog.columns("marts.milestone_status"):
-        return {}
     return dict(con.execute(
         "select payer_id, count(*) from marts.milestone_status group by payer_id"
     ).fetchall())
@@ -320,10 +324,11 @@ def milestone_counts(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> dict[s
 
 def load_reports_data(con: duckdb.DuckDBPyConnection, payer_ids: list[str]) -> Iterator[ReportData]:
     """Everything each payer's report shows, one payer at a time (only one payer's
-    rows in memory). Raises ValueError for a payer id the warehouse does not have,
-    before loading anything."""
-    catalog = Catalog(con)
-    payers = known_payers(con, catalog)
+    rows in memory). Raises WarehouseNotBuilt for a warehouse without every table
+    the reports read, and ValueError for a payer id it does not have, before
+    loading anything."""
+    check_report_inputs(con)
+    payers = known_payers(con)
     for payer_id in payer_ids:
         if payer_id not in payers:
             shown = ", ".join(payers[:50]) + (" ..." if len(payers) > 50 else "")
@@ -331,7 +336,7 @@ def load_reports_data(con: duckdb.DuckDBPyConnection, payer_ids: list[str]) -> I
                 f"unknown payer id {payer_id!r}; the warehouse has: {shown or '(no payers)'}"
             )
     for payer_id in payer_ids:
-        yield _load(con, catalog, payer_id)
+        yield _load(con, payer_id)
 
 
 def load_report_data(con: duckdb.DuckDBPyConnection, payer_id: str) -> ReportData:

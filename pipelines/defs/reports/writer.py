@@ -27,7 +27,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines.defs.reports.data import (
-    Catalog, ReportData, known_payers, load_reports_data, milestone_counts,
+    ReportData, check_report_inputs, known_payers, load_reports_data, milestone_counts,
 )
 from pipelines.defs.reports.safety import report_path
 
@@ -143,11 +143,11 @@ def write_all_reports(
     out.mkdir(parents=True, exist_ok=True)
     con = _connect(warehouse_path)
     try:
-        catalog = Catalog(con)
-        payers = known_payers(con, catalog)
+        check_report_inputs(con)
+        payers = known_payers(con)
         if helper is None:
             helper = len(payers) > 1 and _cores() > 1
-        mine, theirs = _deal(payers, milestone_counts(con, catalog)) if helper else (payers, [])
+        mine, theirs = _deal(payers, milestone_counts(con)) if helper else (payers, [])
         process = _start_helper(warehouse_path, theirs, formats, out) if theirs else None
         try:
             _write_payers(con, mine, formats, out)
