@@ -59,7 +59,7 @@ def apply_comments(con: duckdb.DuckDBPyConnection, model: str) -> None:
         statements.append(f"comment on table {schema}.{name} is {_quote(doc['description'])}")
     for col, text in (doc.get("columns") or {}).items():
         statements.append(f'comment on column {schema}.{name}."{col}" is {_quote(text)}')
-    # one transaction, not one commit per comment: ~0.15 s a run over some 400 comments
+    # one transaction: a commit per comment cost 0.27 s a run over some 400 comments, this 0.11 s
     con.execute("begin transaction")
     try:
         for statement in statements:
