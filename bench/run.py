@@ -13,6 +13,11 @@ measures:
 - full: the whole nightly job from an empty warehouse over all days but the last;
 - incremental: the next nightly run, after one more day of files lands (`add_day`).
 
+With `--repeat N` each run is made N times from the same start (an empty
+warehouse; the warehouse the full run published) and the run of median total
+time is reported, with every total kept: timings on a shared machine vary by
+10-20% from run to run.
+
 For each run it records the wall time per asset (Dagster step stats), the total,
 and the peak resident memory of the whole run (the run happens in a child
 process). It prints a table of ratios and writes everything as JSON.
@@ -104,11 +109,17 @@ def measured_run(landing: Path, warehouse: Path, as_of: str, timings: Path) -> d
     return data
 
 
+def median_run(runs: list[dict]) -> dict:
+    """The run of median total time (the lower middle one of an even count), with every total."""
+    ranked = sorted(runs, key=lambda r: r["total_s"])
+    return {**ranked[(len(ranked) - 1) // 2], "totals_s": [r["total_s"] for r in runs]}
+
+
 def group_time(steps: dict, prefixes: tuple[str, ...]) -> float:
     return round(sum(v for k, v in steps.items() if k.startswith(prefixes)), 3)
 
 
-def bench_scale(episodes: int, seed: int, days: int, workdir: Path, as_of: str) -> dict:
+def bench_scale(episodes: int, seed: int, days: int, workdir: Path, as_of: str, repeat: int = 1) -> dict:
     root = workdir / f"e{episodes}"
     if root.exists():
         shutil.rmtree(root)
@@ -124,9 +135,20 @@ def bench_scale(episodes: int, seed: int, days: int, workdir: Path, as_of: str) 
     parse = reference_read(landing, "parse")
     store = reference_read(landing, "store")
     warehouse = root / "wh" / "oba.duckdb"
-    full = measured_run(landing, warehouse, as_of, root / "full.json")
+    fulls = []
+    for _ in range(repeat):
+        shutil.rmtree(warehouse.parent, ignore_errors=True)
+        fulls.append(measured_run(landing, warehouse, as_of, root / "full.json"))
+    full = median_run(fulls)
+    published = root / "published_by_full.duckdb"  # every incremental run starts from it
+    shutil.copyfile(warehouse, published)
     next_day = add_day(landing)  # one more day of files: the next nightly delivery
-    incremental = measured_run(landing, warehouse, as_of, root / "incremental.json")
+    incrementals = []
+    for _ in range(repeat):
+        shutil.copyfile(published, warehouse)
+        incrementals.append(measured_run(landing, warehouse, as_of, root / "incremental.json"))
+    incremental = median_run(incrementals)
+    published.unlink()
     milestone_steps = ("core__milestone", "core__criteria", "core__person_evidence", "core__permanent_ventilation",
                        "core__assessment_evidence", "marts__assessment_worklist")
     recon_steps = ("core__milestone_refunds", "marts__milestone_status", "marts__refund_reconciliation",
@@ -195,6 +217,7 @@ def main(argv=None) -> int:
     p.add_argument("--as-of", default="2026-11-21")
     p.add_argument("--workdir", default="/tmp/oba-bench")
     p.add_argument("--out", default="bench/results.json")
+    p.add_argument("--repeat", type=int, default=1, help="runs of each kind; the median one is reported")
     args = p.parse_args(argv)
     scales = [int(s) for s in args.scales.split(",") if s] or [args.episodes]
     workdir = Path(args.workdir)
@@ -202,7 +225,7 @@ def main(argv=None) -> int:
     results = []
     for n in scales:
         print(f"benchmarking {n} episodes ...", flush=True)
-        results.append(bench_scale(n, args.seed, args.days, workdir, args.as_of))
+        results.append(bench_scale(n, args.seed, args.days, workdir, args.as_of, args.repeat))
     print_table(results)
     Path(args.out).write_text(json.dumps({"machine": {"cpus": __import__("os").cpu_count(),
                                                       "python": platform.python_version(),
