@@ -38,6 +38,7 @@ import duckdb
 
 from pipelines.defs.ingest.feeds import FEEDS, Feed
 from pipelines.defs.ingest.typing_sql import staging_columns, typing_query
+from pipelines.sqlmodels import transaction
 
 TABULAR_SUFFIXES = {".csv": "csv", ".parquet": "parquet"}
 CONTRACT_SUFFIXES = {".yaml", ".yml"}
@@ -365,14 +366,9 @@ def load_files(
 
     def log_skipped() -> None:
         if skipped:
-            con.execute("begin transaction")
-            try:
+            with transaction(con):
                 for s in skipped:
                     log_file(con, s, run_id, None)
-                con.execute("commit")
-            except BaseException:
-                con.execute("rollback")
-                raise
             skipped.clear()
 
     for path in discover(landing, feed_name):
