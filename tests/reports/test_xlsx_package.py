@@ -118,3 +118,23 @@ def test_sheet_names_and_autofilter_ranges(tmp_path):
         workbook = z.read("xl/workbook.xml").decode("utf-8")
     assert ('<definedName name="_xlnm._FilterDatabase" localSheetId="1" hidden="1">'
             "'Claims to fix'!$A$1:$B$2</definedName>") in workbook
+
+
+def test_the_package_has_the_parts_content_types_and_relationships_xlsxwriter_wrote(tmp_path):
+    import xlsxwriter
+    names = ["Summary", "Claims & fixes"]
+    wb = xlsxwriter.Workbook(str(tmp_path / "before.xlsx"))
+    for name in names:
+        wb.add_worksheet(name)
+    wb.close()
+    write_workbook(tmp_path / "after.xlsx", [
+        Sheet(name=name, rows=[], n_rows=0, n_cols=0, widths=[], frozen_rows=0) for name in names
+    ])
+    with zipfile.ZipFile(tmp_path / "before.xlsx") as before, zipfile.ZipFile(tmp_path / "after.xlsx") as after:
+        assert sorted(after.namelist()) == sorted(before.namelist())
+        # the parts that say what the package holds, the theme the styles refer to, and the
+        # document properties (the sheet names, escaped); sheets, styles and times differ by design
+        for part in ["[Content_Types].xml", "_rels/.rels", "xl/_rels/workbook.xml.rels",
+                     "xl/theme/theme1.xml", "docProps/app.xml"]:
+            assert after.read(part) == before.read(part), part
+    assert openpyxl.load_workbook(tmp_path / "after.xlsx").sheetnames == names
