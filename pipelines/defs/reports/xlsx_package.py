@@ -289,7 +289,7 @@ def _relationships(targets: Sequence[tuple[str, str]]) -> str:
     return f'{HEADER}<Relationships xmlns="{NS_PKG_REL}">{rels}</Relationships>'
 
 
-THEME_XML = (Path(__file__).with_name("office_theme.xml")).read_bytes()
+THEME_XML = Path(__file__).with_name("office_theme.xml").read_bytes()
 
 
 def _content_types(n_sheets: int) -> str:
