@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import gc
 import json
+import math
+import subprocess
 import sys
+import textwrap
 import weakref
 
 import pandas as pd
 
+from pipelines import EXPECTATIONS_DIR, PROJECT_ROOT
 from pipelines.defs.quality import gx_suites
 from pipelines.defs.quality.gx_suites import import_gx_in_background, validate, write_html
 
@@ -96,3 +100,53 @@ def test_the_background_import_starts_once_and_leaves_gx_importable():
     assert "great_expectations" in sys.modules
     assert validate("t", CLEAN, suite(NOT_NULL)).outcomes[0].success
 
+
+
+def _in_fresh_process(code: str) -> dict:
+    """Run `code` in a new interpreter (nothing imported yet) and return the JSON it prints last."""
+    done = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True,
+                          cwd=PROJECT_ROOT, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_a_nightly_run_validates_every_suite_without_importing_what_gx_never_uses(tmp_path):
+    seen = _in_fresh_process(f"""
+        import json
+        from pipelines.cli import execute_nightly
+        from pipelines.defs.quality.deferred_modules import still_deferred
+        result = execute_nightly({str(PROJECT_ROOT / "data_samples" / "landing")!r},
+                                 {str(tmp_path / "oba.duckdb")!r}, "2026-11-21")
+        checks = [e.event_specific_data.asset_check_key.name for e in result.all_events
+                  if e.event_type_value == "ASSET_CHECK_EVALUATION"]
+        print(json.dumps({{"success": result.success, "gx_checks": sorted(c for c in checks if c.startswith("gx_")),
+                          "deferred": {{m: still_deferred(m) for m in {gx_suites.GX_UNUSED_MODULES!r}}}}}))
+    """)
+    assert seen["success"]
+    assert seen["gx_checks"] == sorted(f"gx_{p.stem}" for p in EXPECTATIONS_DIR.glob("*.json"))
+    assert seen["deferred"] == {"scipy.stats": True, "altair": True}
+
+
+def test_an_expectation_that_needs_a_deferred_module_imports_it_and_decides():
+    seen = _in_fresh_process("""
+        import json
+        import pandas as pd
+        from pipelines.defs.quality import gx_suites
+        from pipelines.defs.quality.deferred_modules import still_deferred
+        gx_suites.import_gx_in_background().join()
+        before = still_deferred("scipy.stats")
+        kl = {"type": "expect_column_kl_divergence_to_be_less_than",
+              "kwargs": {"column": "x", "partition_object": {"values": [1, 2], "weights": [0.5, 0.5]},
+                         "threshold": 0.1},
+              "meta": {"blocking": True}}
+        rules = {"name": "kl", "expectations": [kl]}
+        same = gx_suites.validate("kl", pd.DataFrame({"x": [1, 2, 1, 2]}), rules).outcomes[0]
+        skewed = gx_suites.validate("kl", pd.DataFrame({"x": [1, 1, 1, 2]}), rules).outcomes[0]
+        print(json.dumps({"before": before, "after": still_deferred("scipy.stats"),
+                          "same": [same.success, same.observed_value],
+                          "skewed": [skewed.success, round(skewed.observed_value, 6)]}))
+    """)
+    assert seen["before"] and not seen["after"]
+    # KL(observed || expected) for observed (3/4, 1/4) against expected (1/2, 1/2)
+    assert seen["same"] == [True, 0.0]
+    assert seen["skewed"] == [False, round(0.75 * math.log(1.5) + 0.25 * math.log(0.5), 6)]
