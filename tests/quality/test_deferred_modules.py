@@ -73,4 +73,3 @@ def test_a_missing_module_fails_when_used_with_the_import_error(package):
 
     with pytest.raises(ModuleNotFoundError, match="deferpkg.missing"):
         missing.anything
-

@@ -101,7 +101,6 @@ def test_the_background_import_starts_once_and_leaves_gx_importable():
     assert validate("t", CLEAN, suite(NOT_NULL)).outcomes[0].success
 
 
-
 def _in_fresh_process(code: str) -> dict:
     """Run `code` in a new interpreter (nothing imported yet) and return the JSON it prints last."""
     done = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True,
