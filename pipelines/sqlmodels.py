@@ -32,10 +32,10 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     con.execute("begin transaction")
     try:
         yield
+        con.execute("commit")
     except BaseException:
         con.execute("rollback")
         raise
-    con.execute("commit")
 
 
 def model_path(model: str) -> Path:

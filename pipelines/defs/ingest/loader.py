@@ -382,20 +382,16 @@ def load_files(
             continue
         log_skipped()
         seq = next_delivery_seq(con)
-        con.execute("begin transaction")
         try:
-            r = load_one(path, rel_path, sha, seq)
-            r.stat = stat
-            log_file(con, r, run_id, seq)
-            con.execute("commit")
+            with transaction(con):
+                r = load_one(path, rel_path, sha, seq)
+                r.stat = stat
+                log_file(con, r, run_id, seq)
             loaded.add(sha)
         except FileRejected as e:
-            con.execute("rollback")
+            # the transaction rolled the file back; its rejection is logged on its own
             r = FileResult(rel_path, feed_name, sha, "rejected", message=f"{rel_path}: {e}", stat=stat)
             log_file(con, r, run_id, None)
-        except BaseException:
-            con.execute("rollback")
-            raise
         results.append(r)
     log_skipped()
     return results
