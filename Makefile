@@ -26,8 +26,13 @@ test: setup
 dev: setup
 	$(BIN)/dagster dev -m pipelines.definitions
 
+# The README's Performance table: three scales, median of three runs each (~10 min).
+# A quicker look: make bench SCALES=1000 REPEAT=1 OUT=/tmp/bench.json
+SCALES ?= 1000,3000,10000
+REPEAT ?= 3
+OUT    ?= bench/results.json
 bench: setup
-	$(BIN)/python -m bench.run --episodes $(or $(EPISODES),1000)
+	$(BIN)/python -m bench.run --scales $(SCALES) --repeat $(REPEAT) --out $(OUT)
 
 clean:
 	rm -rf $(VENV) warehouse .pytest_cache
