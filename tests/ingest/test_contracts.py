@@ -30,6 +30,15 @@ def test_valid_contract_lands_with_defaults_and_exact_price(con, tmp_path):
                        "from staging.contract_milestones").fetchall() == [(6, 30, 30, Decimal(17))]
 
 
+def test_percentages_to_four_places_are_stored_exactly(con, tmp_path):
+    # a percentage the warehouse could only round is rejected (BAD above); four places land as written
+    text = CONTRACT_YAML.replace("refund_pct: 17", "refund_pct: 16.6667").replace(
+        "price_basis:", "refund_cap_pct: 33.3333\nprice_basis:")
+    assert load_one(con, tmp_path, text).status == "loaded"
+    assert con.execute("select refund_cap_pct from staging.contracts").fetchone() == (Decimal("33.3333"),)
+    assert con.execute("select refund_pct from staging.contract_milestones").fetchone() == (Decimal("16.6667"),)
+
+
 def test_criteria_tree_is_flattened_with_parents_positions_and_depths(con, tmp_path):
     text = CONTRACT_YAML.replace(
         "        - score_gain: {instrument: CHOP-INTEND, points: 4}\n",
@@ -60,6 +69,10 @@ BAD = [
     (CONTRACT_YAML.replace("refund_pct: 17", "refund_pct: 101"), "milestones[0].refund_pct = "),
     (CONTRACT_YAML.replace("refund_pct: 17", "refund_pct: -1"), "milestones[0].refund_pct"),
     (CONTRACT_YAML.replace("    refund_pct: 17\n", ""), "milestones[0].refund_pct: required field is missing"),
+    (CONTRACT_YAML.replace("refund_pct: 17", "refund_pct: 16.666666"),
+     "milestones[0].refund_pct = Decimal('16.666666'): Decimal input should have no more than 4 decimal places"),
+    (CONTRACT_YAML.replace("price_basis:", "refund_cap_pct: 33.333333\nprice_basis:"),
+     "refund_cap_pct = Decimal('33.333333'): Decimal input should have no more than 4 decimal places"),
     (CONTRACT_YAML.replace("effective_from: 2024-01-01", "effective_from: 2024-02-30"),
      "effective_from = '2024-02-30': must be a date"),
     (CONTRACT_YAML.replace("effective_from: 2024-01-01", "effective_from: 2024-01-01\neffective_to: 2023-01-01"),

@@ -43,7 +43,8 @@ def _date_text(loader: yaml.SafeLoader, node: yaml.Node) -> str:
 _ExactLoader.add_constructor("tag:yaml.org,2002:float", _decimal)
 _ExactLoader.add_constructor("tag:yaml.org,2002:timestamp", _date_text)
 
-Pct = Annotated[Decimal, Field(ge=0, le=100)]
+# staging keeps percentages as decimal(9,4): a finer one is rejected, never rounded
+Pct = Annotated[Decimal, Field(ge=0, le=100, decimal_places=4)]
 NonNegInt = Annotated[int, Field(ge=0, strict=True)]
 
 
