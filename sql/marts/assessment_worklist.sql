@@ -34,8 +34,9 @@ final as (
         coalesce(
             r.needed,
             case r.result
-                when 'met' then 'nothing: criteria already met by evidence in hand'
-                when 'not_met' then 'nothing collectable: criteria already not met by evidence in hand ('
+                when 'met' then 'nothing missing: criteria met by the evidence in hand so far'
+                -- not final while the window is open: a later score or motor assessment can change it
+                when 'not_met' then 'nothing missing: criteria not met by the evidence in hand so far ('
                     || r.detail || ')'
                 else 'criteria not defined for this milestone: check the contract'
             end

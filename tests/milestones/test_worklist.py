@@ -66,8 +66,18 @@ def test_all_met_needs_nothing(db):
     insert(db, "staging.clinical_events", [event("E1", "2025-06-16", "alive_contact")])
     run(db, "2025-07-01")
     (w,) = worklist(db)
-    assert w["needed"].startswith("nothing")
+    assert w["needed"] == "nothing missing: criteria met by the evidence in hand so far"
     assert w["criteria_result"] == "met"
+
+
+def test_criteria_not_met_so_far_need_nothing_and_say_why(db):
+    setup(db, ("score_min", "CHOP-INTEND", 40))
+    insert(db, "staging.assessments", [score("A1", "2025-06-20", 30)])
+    run(db, "2025-07-01")
+    (w,) = worklist(db)
+    assert w["criteria_result"] == "not_met"
+    assert w["needed"].startswith("nothing missing: criteria not met by the evidence in hand so far (")
+    assert "CHOP-INTEND 30 on 2025-06-20 (A1" in w["needed"]
 
 
 def test_any_already_met_needs_nothing_from_siblings(db):
