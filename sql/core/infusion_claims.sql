@@ -168,7 +168,11 @@ statused as (
 persons as (
     select
         *,
-        'EP-' || left(md5(payer_id || '|' || member_id), 16) as episode_id,
+        -- '|' and '\' escaped inside each id, so no two people share the hashed text
+        'EP-' || left(md5(
+            replace(replace(payer_id, '\', '\\'), '|', '\|') || '|'
+            || replace(replace(member_id, '\', '\\'), '|', '\|')
+        ), 16) as episode_id,
         row_number() over (
             partition by payer_id, member_id order by infusion_date, claim_id
         ) as person_infusion_rank,

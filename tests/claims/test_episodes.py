@@ -21,7 +21,10 @@ MART_COLUMNS = [
 
 
 def expected_episode_id(payer_id: str, member_id: str) -> str:
-    return "EP-" + hashlib.md5(f"{payer_id}|{member_id}".encode()).hexdigest()[:16]
+    def escaped(part: str) -> str:
+        return part.replace("\\", "\\\\").replace("|", "\\|")
+
+    return "EP-" + hashlib.md5(f"{escaped(payer_id)}|{escaped(member_id)}".encode()).hexdigest()[:16]
 
 
 def test_episode_tables_start_with_the_interface_columns(db):
@@ -36,6 +39,22 @@ def test_episode_tables_start_with_the_interface_columns(db):
     assert missing[:7] == [
         "claim_id", "payer_id", "member_id", "service_date", "oba_contract_id", "reason", "suggested_contract_id"
     ]
+
+
+@pytest.mark.parametrize("people", [
+    [("A|B", "C"), ("A", "B|C")],       # the separator inside an id
+    [("A\\", "|B"), ("A\\|", "B")],     # the escape character inside an id
+])
+def test_two_people_never_share_an_episode_id(db, people):
+    claims = []
+    for i, (payer, member) in enumerate(people):
+        claims += clean_claim(f"C{i}", payer_id=payer, member_id=member, prior_auth_number=None, oba_contract_id=None)
+    insert(db, "staging.claims", claims)
+    run(db)
+    eps = rows(db, "select payer_id, member_id, episode_id from core.treatment_episodes order by claim_id")
+    assert [(e["payer_id"], e["member_id"]) for e in eps] == people
+    assert [e["episode_id"] for e in eps] == [expected_episode_id(*p) for p in people]
+    assert len({e["episode_id"] for e in eps}) == 2
 
 
 def test_one_episode_per_person_the_earliest_infusion_with_md5_episode_id(db):
