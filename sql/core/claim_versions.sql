@@ -85,14 +85,22 @@ ancestors as (
     select * from walk
 ),
 
+-- the versions on a replacement cycle: those their own original leads back to
+cycle_versions as (
+    select v.claim_id
+    from link_versions v
+    semi join ancestors a on a.claim_id = v.original_claim_id and a.ancestor_id = v.claim_id
+),
+
 -- the chain of each linking version: the name its walk ends at (an original, or
--- never delivered); a cycle has none: its smallest name stands in
+-- never delivered). A walk that ends in a cycle has none: the cycle's smallest
+-- name stands in, the same for the cycle and for every version leading into it.
 link_chains as (
     select
         a.claim_id,
         coalesce(
             min(a.ancestor_id) filter (where l.claim_id is null),
-            min(a.ancestor_id)
+            min(a.ancestor_id) filter (where a.ancestor_id in (select claim_id from cycle_versions))
         ) as chain_id
     from ancestors a
     left join link_versions l on l.claim_id = a.ancestor_id

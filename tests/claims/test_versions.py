@@ -192,6 +192,17 @@ def test_a_replacement_cycle_still_yields_one_current_version(db):
     assert outcome(db)["current"] == ["B"]
 
 
+@pytest.mark.parametrize("tail", ["A3", "C3"])
+def test_a_replacement_of_a_cycle_is_in_the_cycle_s_chain_whatever_its_name(db, tail):
+    # B1 and B2 replace each other; the tail replaces B1, and nothing replaces the tail.
+    # Its name sorting before or after the cycle's must not split the chain.
+    deliver(db, [replacement("B1", "B2"), replacement("B2", "B1"), replacement(tail, "B1")], (0, 1, 2))
+    run(db)
+    assert outcome(db)["current"] == [tail]
+    assert {r["chain_id"] for r in rows(db, "select chain_id from core.claim_versions")} == {"B1"}
+    assert "DUPLICATE_LIFETIME_DOSE" not in rule_codes(db)
+
+
 @pytest.mark.parametrize("order", all_orders(2))
 def test_two_orphan_replacements_of_one_undelivered_claim_are_a_fork_of_its_chain(db, order):
     # the undelivered original sorts after its replacements, so no name order can stand in for the chain

@@ -63,14 +63,22 @@ ancestors as (
     select * from walk
 ),
 
+-- the versions on a replacement cycle: those their own original leads back to
+cycle_versions as (
+    select v.claim_id
+    from versions v
+    semi join ancestors a on a.claim_id = v.original_claim_id and a.ancestor_id = v.claim_id
+    where v.has_link
+),
+
 chain_roots as (
     select
         a.claim_id,
         -- the root is the name that leads nowhere (an original, or never delivered);
-        -- a cycle has none: its smallest name stands in
+        -- a walk ending in a cycle has none: the cycle's smallest name stands in
         coalesce(
             min(a.ancestor_id) filter (where v.claim_id is null or not v.has_link),
-            min(a.ancestor_id)
+            min(a.ancestor_id) filter (where a.ancestor_id in (select claim_id from cycle_versions))
         ) as chain_id,
         bool_or(v.claim_id is null) as chain_root_missing
     from ancestors a
