@@ -104,11 +104,11 @@ def summarize(warehouse: Path, run_id: str) -> str:
         for tp in tps:
             counts = {g[1]: g[2] for g in grid if g[0] == tp}
             out.append("  " + f"{tp} months".ljust(10) + "".join(str(counts.get(s, 0)).rjust(18) for s in statuses))
+        # the payers' totals as marts.payer_summary and the reports state them: outstanding
+        # is what unpaid and partially paid refunds still lack, never an unmatched remittance
         due, remitted, outstanding, overdue = q(
-            """select sum(refund_due_amount), sum(remitted_amount),
-                      sum(balance) filter (where balance > 0),
-                      sum(balance) filter (where balance > 0 and days_past_due > 0)
-               from marts.refund_reconciliation""")[0]
+            """select sum(refunds_due_amount), sum(remitted_amount), sum(outstanding_amount), sum(overdue_amount)
+               from marts.payer_summary""")[0]
         out.append(f"Refunds: due {_fmt_money(due)}, remitted {_fmt_money(remitted)}, "
                    f"outstanding {_fmt_money(outstanding)}, overdue {_fmt_money(overdue)}")
         return "\n".join(out)

@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from decimal import Decimal
 from pathlib import Path
 
 import dagster as dg
@@ -164,13 +165,11 @@ def test_history_accumulates_across_runs(tmp_path):
         con.close()
 
 
-def test_blocking_quality_check_stops_the_marts_and_keeps_the_published_file(tmp_path, monkeypatch):
-    landing = small_landing(tmp_path)
-    warehouse = tmp_path / "oba.duckdb"
-    assert run(landing, warehouse).success
-    before = sha(warehouse)
-    # A suite whose blocking expectation the next delivery breaks (the shipped suites guard invariants the
-    # typing SQL already enforces, so a real delivery cannot break them; this proves the mechanism).
+def block_claims_with_units_above_half(tmp_path: Path, monkeypatch) -> None:
+    """A claims suite with a blocking expectation every claim line breaks (units ≤ 0.5).
+
+    The shipped suites guard invariants the typing SQL already enforces, so a real
+    delivery cannot break them; this proves the mechanism."""
     suites = tmp_path / "expectations"
     suites.mkdir()
     for p in EXPECTATIONS_DIR.glob("*.json"):
@@ -180,6 +179,14 @@ def test_blocking_quality_check_stops_the_marts_and_keeps_the_published_file(tmp
                                    "kwargs": {"column": "units", "max_value": 0.5}, "meta": {"blocking": True}})
     (suites / "claims.json").write_text(json.dumps(claims))
     monkeypatch.setattr(gx_suites, "EXPECTATIONS_DIR", suites)
+
+
+def test_blocking_quality_check_stops_the_marts_and_keeps_the_published_file(tmp_path, monkeypatch):
+    landing = small_landing(tmp_path)
+    warehouse = tmp_path / "oba.duckdb"
+    assert run(landing, warehouse).success
+    before = sha(warehouse)
+    block_claims_with_units_above_half(tmp_path, monkeypatch)
     write_csv(landing, "claims", "2025-07-01_claims.csv", [row("claims", claim_id="C2")])
     result = run(landing, warehouse)
     assert not result.success
@@ -277,6 +284,22 @@ def test_cli_rejects_a_bad_as_of_date_and_a_missing_landing_zone(tmp_path, capsy
     assert "does not exist" in capsys.readouterr().err
 
 
+def test_cli_failed_run_exits_1_says_what_failed_and_keeps_the_published_file(tmp_path, monkeypatch, capsys):
+    landing = small_landing(tmp_path)
+    warehouse = tmp_path / "oba.duckdb"
+    args = ["run", "--landing", str(landing), "--warehouse", str(warehouse), "--as-of", "2026-11-21"]
+    assert main(args) == 0
+    before = sha(warehouse)
+    block_claims_with_units_above_half(tmp_path, monkeypatch)
+    write_csv(landing, "claims", "2025-07-01_claims.csv", [row("claims", claim_id="C2")])
+    capsys.readouterr()
+    assert main(args) == 1
+    err = capsys.readouterr().err
+    assert "Run FAILED; the published warehouse was left as it was." in err
+    assert "gx_claims" in err and "units" in err
+    assert sha(warehouse) == before
+
+
 def test_cli_run_prints_the_summary(tmp_path, capsys):
     landing = small_landing(tmp_path)
     write_csv(landing, "remittances", "r.csv", [row("remittances"), row("remittances", remittance_id="R2", amount="abc")])
@@ -286,3 +309,26 @@ def test_cli_run_prints_the_summary(tmp_path, capsys):
     assert "Rows: 8 loaded, 1 quarantined" in out  # 7 tabular rows + 1 contract
     assert "BAD_NUMBER:amount" in out
     assert "Milestones by status" in out and "Refunds: due" in out
+
+
+def test_cli_summary_refunds_are_the_payer_totals_and_leave_unmatched_money_out(tmp_path, capsys):
+    landing = small_landing(tmp_path)
+    # CHOP-INTEND 20 -> 21: the 6-month score_gain (4 points) is not met, 17% of 2,125,000.00 is owed
+    write_csv(landing, "assessments", "a.csv", [
+        row("assessments", assessment_id="A0", assessment_date="2025-05-20", score="20"),
+        row("assessments", assessment_id="A1", assessment_date="2025-12-01", score="21"),
+    ])
+    write_csv(landing, "remittances", "r.csv", [
+        row("remittances"),  # 1,000.00 against the 6-month refund
+        row("remittances", remittance_id="R2", timepoint_months="12", amount="-500.00"),  # no such milestone
+    ])
+    warehouse = tmp_path / "w.duckdb"
+    assert main(["run", "--landing", str(landing), "--warehouse", str(warehouse), "--as-of", "2026-11-21"]) == 0
+    out = capsys.readouterr().out
+    assert "Refunds: due $361,250.00, remitted $500.00, outstanding $360,250.00, overdue $360,250.00" in out
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        assert con.execute("select status, balance from marts.refund_reconciliation order by timepoint_months") \
+            .fetchall() == [("partially_paid", Decimal("360250.00")), ("unmatched", Decimal("500.00"))]
+    finally:
+        con.close()
