@@ -43,6 +43,7 @@ REASON_CASES = [
     ("claims", {"units": "1,0"}, "BAD_NUMBER:units"),
     ("claims", {"units": "$1"}, "BAD_NUMBER:units"),
     ("claims", {"line_number": "one"}, "BAD_NUMBER:line_number"),
+    ("claims", {"line_number": "1.5"}, "BAD_NUMBER:line_number"),
     ("claims", {"billed_amount": "2,125,000.00"}, "BAD_NUMBER:billed_amount"),
     ("claims", {"billed_amount": "10.005"}, "BAD_NUMBER:billed_amount"),
     ("claims", {"frequency_code": "2"}, "BAD_CODE:frequency_code"),
@@ -60,6 +61,10 @@ REASON_CASES = [
     ("assessments", {"instrument": "HFMSE", "score": "67"}, "OUT_OF_RANGE:score"),
     ("assessments", {"instrument": "RHS", "score": "-1"}, "OUT_OF_RANGE:score"),
     ("assessments", {"score": "12.5"}, "BAD_NUMBER:score"),
+    ("assessments", {"score": "12345678901"}, "OUT_OF_RANGE:score"),        # whole, too large for an integer
+    ("assessments", {"score": "-12345678901.0"}, "OUT_OF_RANGE:score"),
+    ("authorizations", {"smn2_copy_number": "99999999999"}, "OUT_OF_RANGE:smn2_copy_number"),
+    ("claims", {"line_number": "2147483648"}, "OUT_OF_RANGE:line_number"),  # INTEGER max + 1
     ("assessments", {"instrument": "MOTOR_MILESTONE", "score": ""}, "MISSING_REQUIRED:milestone"),
     ("assessments", {"instrument": "MOTOR_MILESTONE", "score": "", "milestone": "SITS_WITHOUT_SUPPORT_30S"},
      "MISSING_REQUIRED:achieved"),

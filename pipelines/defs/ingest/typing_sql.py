@@ -14,6 +14,9 @@ from pipelines.defs.ingest.feeds import BOOL_WORDS, Col, Feed
 TRUE_WORDS = BOOL_WORDS[0::2]
 FALSE_WORDS = BOOL_WORDS[1::2]
 
+# an integer's text: digits, optionally a zero fraction (12.0); typed as INTEGER when it fits
+WHOLE_NUMBER = "-?\\d+(\\.0+)?"
+
 BAD_REASON = {
     "date": "BAD_DATE",
     "integer": "BAD_NUMBER",
@@ -46,7 +49,7 @@ def typed_expr(col: Col, v: str) -> str:
         return f"case when regexp_full_match({v}, '\\d{{4}}-\\d{{2}}-\\d{{2}}') then try_cast({v} as date) end"
     if t == "integer":
         return (
-            f"case when regexp_full_match({v}, '-?\\d{{1,9}}(\\.0+)?') "
+            f"case when regexp_full_match({v}, '{WHOLE_NUMBER}') "
             f"then try_cast(split_part({v}, '.', 1) as integer) end"
         )
     if t == "decimal":
@@ -130,6 +133,9 @@ def typing_query(feed: Feed, source: str) -> str:
             checks.append((missing, f"MISSING_REQUIRED:{name}"))
         elif c.required_when:
             checks.append((f"{missing} and ({c.required_when})", f"MISSING_REQUIRED:{name}"))
+        if c.type == "integer":  # a whole number too large for an integer is out of range, not bad
+            checks.append((f't.{txt} is not null and t."{name}" is null and regexp_full_match(t.{txt}, '
+                           f"'{WHOLE_NUMBER}')", f"OUT_OF_RANGE:{name}"))
         if c.type in BAD_REASON:
             checks.append((f't.{txt} is not null and t."{name}" is null', f"{BAD_REASON[c.type]}:{name}"))
         rng = range_expr(c)
