@@ -284,6 +284,20 @@ def test_cli_rejects_a_bad_as_of_date_and_a_missing_landing_zone(tmp_path, capsy
     assert "does not exist" in capsys.readouterr().err
 
 
+def test_a_remittance_for_a_timepoint_no_contract_has_is_reconciled_as_unmatched(tmp_path):
+    landing = small_landing(tmp_path)
+    write_csv(landing, "remittances", "r.csv", [row("remittances", timepoint_months="0", amount="250.00")])
+    warehouse = tmp_path / "w.duckdb"
+    assert run(landing, warehouse).success
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        assert con.execute("select count(*) from audit.quarantine").fetchone() == (0,)
+        assert con.execute("select timepoint_months, status, remitted_amount from marts.refund_reconciliation") \
+            .fetchall() == [(0, "unmatched", Decimal("250.00"))]
+    finally:
+        con.close()
+
+
 def test_cli_failed_run_exits_1_says_what_failed_and_keeps_the_published_file(tmp_path, monkeypatch, capsys):
     landing = small_landing(tmp_path)
     warehouse = tmp_path / "oba.duckdb"
