@@ -119,6 +119,22 @@ def test_unmatched_remittance_without_episode_milestone(rdb):
     assert orphan["days_past_due"] == 0 and orphan["refund_due_date"] is None
 
 
+@pytest.mark.parametrize("key", [
+    {"contract_id": "OBA-OTHER"},
+    {"payer_id": "PAYB"},
+    {"member_id": "M2"},
+    {"timepoint_months": 12},
+])
+def test_a_remittance_matches_only_on_its_whole_key(rdb, key):
+    # (contract_id, payer_id, member_id, timepoint_months): one part different, and it pays nothing
+    add_episode(rdb, statuses={6: "not_met"})
+    add_remittance(rdb, "R1", "361250.00", D(2024, 1, 5), **key)
+    owing, other = sorted(recon(rdb), key=lambda r: r["status"] == "unmatched")
+    assert (owing["status"], owing["remitted_amount"], owing["balance"]) == ("unpaid", Decimal("0.00"), DUE)
+    assert (other["status"], other["episode_id"], other["remitted_amount"]) == ("unmatched", None, DUE)
+    assert {k: other[k] for k in key} == key
+
+
 def test_remittance_on_milestone_that_owes_nothing_is_unmatched(rdb):
     add_episode(rdb, statuses={6: "met"})
     add_remittance(rdb, "R1", "361250.00", D(2024, 1, 5))
