@@ -35,7 +35,8 @@ final as (
             r.needed,
             case r.result
                 when 'met' then 'nothing missing: criteria met by the evidence in hand so far'
-                -- not final while the window is open: a later score or motor assessment can change it
+                -- "so far": while the window is open a later score or motor assessment may still
+                -- change it (a ventilation onset on or before the due date will not)
                 when 'not_met' then 'nothing missing: criteria not met by the evidence in hand so far ('
                     || r.detail || ')'
                 else 'criteria not defined for this milestone: check the contract'
