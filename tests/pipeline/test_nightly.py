@@ -169,7 +169,8 @@ def block_claims_with_units_above_half(tmp_path: Path, monkeypatch) -> None:
     """A claims suite with a blocking expectation every claim line breaks (units ≤ 0.5).
 
     The shipped suites guard invariants the typing SQL already enforces, so a real
-    delivery cannot break them; this proves the mechanism."""
+    delivery cannot break them; this proves the mechanism.
+    """
     suites = tmp_path / "expectations"
     suites.mkdir()
     for p in EXPECTATIONS_DIR.glob("*.json"):
