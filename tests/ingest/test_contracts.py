@@ -39,6 +39,11 @@ def test_percentages_to_four_places_are_stored_exactly(con, tmp_path):
     assert con.execute("select refund_pct from staging.contract_milestones").fetchone() == (Decimal("16.6667"),)
 
 
+def test_a_whole_threshold_written_with_a_zero_fraction_is_accepted(con, tmp_path):
+    assert load_one(con, tmp_path, CONTRACT_YAML.replace("points: 4", "points: 4.0")).status == "loaded"
+    assert con.execute("select threshold from staging.contract_criteria where kind = 'score_gain'").fetchall() == [(4,)]
+
+
 def test_criteria_tree_is_flattened_with_parents_positions_and_depths(con, tmp_path):
     text = CONTRACT_YAML.replace(
         "        - score_gain: {instrument: CHOP-INTEND, points: 4}\n",
@@ -83,6 +88,8 @@ BAD = [
     (CONTRACT_YAML.replace("ventilator_free_survival", "walks_on_water"), "unknown criterion"),
     (CONTRACT_YAML.replace("CHOP-INTEND", "BAYLEY"), "criteria.all[1].score_gain.instrument = 'BAYLEY'"),
     (CONTRACT_YAML.replace("points: 4", "pts: 4"), "unknown field"),
+    (CONTRACT_YAML.replace("points: 4", "points: 2.5"),
+     "criteria.all[1].score_gain.points = Decimal('2.5'): required, a whole number of points"),
     (CONTRACT_YAML.replace("- ventilator_free_survival", "- motor_milestone: FLIES"), "unknown milestone"),
     (CONTRACT_YAML.replace("milestones:\n", "milestones: []\nx:\n"), "milestones"),
     (CONTRACT_YAML + "  - timepoint_months: 6\n    refund_pct: 5\n    criteria: alive\n",
