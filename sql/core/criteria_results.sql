@@ -261,7 +261,7 @@ leaf_results as (
                     case
                         when baseline_score is null then
                             'baseline ' || instrument || ' missing (none between ' || baseline_start::varchar
-                            || ' and ' || infusion_date::varchar || '): score_gain cannot be met'
+                            || ' and ' || infusion_date::varchar || '): score_gain cannot be met without one'
                         else instrument || ' score between ' || window_start::varchar || ' and '
                             || window_end::varchar || ' (needs ≥ '
                             || (baseline_score + threshold)::varchar || ': ' || baseline_text

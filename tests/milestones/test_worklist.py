@@ -101,7 +101,7 @@ def test_missing_baseline_is_called_out(db):
     run(db, "2025-07-01")
     (w,) = worklist(db)
     assert w["needed"] == ("baseline CHOP-INTEND missing (none between 2024-12-16 and 2025-01-15): "
-                           "score_gain cannot be met")
+                           "score_gain cannot be met without one")
 
 
 def test_score_gain_with_baseline_states_target(db):
