@@ -40,7 +40,10 @@ def test_teardown_of_a_failed_run_releases_the_build_file(tmp_path):
     wh.teardown_after_execution(None)
     # while an instance holds the file DuckDB refuses a connection with other settings
     con = duckdb.connect(str(wh.build_path), config={"memory_limit": "1GB"})
-    con.close()
+    try:
+        assert con.execute("select current_setting('memory_limit')").fetchone()[0].startswith("953.6")  # 1 GB
+    finally:
+        con.close()
 
 
 def test_a_new_run_in_the_same_process_starts_over_from_the_published_file(tmp_path):

@@ -294,9 +294,10 @@ def test_reports_open_the_warehouse_read_only(warehouse, tmp_path):
     # a writer holding the file would block a read-write open; read-only opens coexist
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
-        write_report(warehouse, "PAYA", "csv", tmp_path)
+        path = write_report(warehouse, "PAYA", "csv", tmp_path)
     finally:
         con.close()
+    assert path.read_text().startswith("contract_id,payer_id,member_id")
 
 
 def test_html_detail_tables_are_capped_and_say_where_the_rest_is():
