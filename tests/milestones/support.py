@@ -138,9 +138,11 @@ def rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = No
     return [dict(zip(names, r)) for r in cur.fetchall()]
 
 
-def decision(con: duckdb.DuckDBPyConnection, timepoint: int = 6, member: str = "M1") -> dict[str, Any]:
-    found = rows(con, "select * from core.milestone_decisions where member_id = ? and timepoint_months = ?",
-                 [member, timepoint])
+def decision(con: duckdb.DuckDBPyConnection, timepoint: int = 6, member: str = "M1",
+             payer: str | None = None) -> dict[str, Any]:
+    """The one decision of the member's milestone (of that payer's member, when given)."""
+    found = rows(con, "select * from core.milestone_decisions where member_id = ? and timepoint_months = ? "
+                      "and payer_id = coalesce(?, payer_id)", [member, timepoint, payer])
     assert len(found) == 1, found
     return found[0]
 

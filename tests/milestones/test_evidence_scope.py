@@ -13,7 +13,7 @@ import pytest
 
 from tests.conftest import insert
 from tests.milestones.support import (
-    add_contract, add_episode, decision, event, motor, node, resp, rows, run, score,
+    add_contract, add_episode, decision, event, motor, node, resp, run, score,
 )
 
 AS_OF = "2026-01-01"
@@ -24,13 +24,6 @@ def setup(db, criteria, payer="P1"):
     contract = f"C-{payer}"
     add_episode(db, "2025-01-15", contract=contract, payer=payer)
     add_contract(db, [{"timepoint_months": 6, "criteria": criteria}], contract_id=contract, payer=payer)
-
-
-def decision_of(db, payer):
-    found = rows(db, "select * from core.milestone_decisions where payer_id = ? and member_id = 'M1' "
-                     "and timepoint_months = 6", [payer])
-    assert len(found) == 1, found
-    return found[0]
 
 
 # --- as-of: an assessment or event dated after it does not exist yet ---------------
@@ -78,8 +71,8 @@ def test_same_member_id_under_another_payer_is_another_person(db, criteria, tabl
     setup(db, criteria, payer="P2")
     insert(db, table, [evidence])
     run(db, AS_OF)
-    assert decision_of(db, "P2")["status"] == other_status   # the evidence decides its own person
-    d = decision_of(db, "P1")
+    assert decision(db, payer="P2")["status"] == other_status   # the evidence decides its own person
+    d = decision(db, payer="P1")
     assert (d["status"], d["criteria_result"]) == ("missing_evidence", "unknown")
     assert (d["death_date"], d["last_contact_date"], d["selected_assessment_ids"]) == (None, None, [])
 
