@@ -1,7 +1,8 @@
 """Benchmark the nightly job at a given scale (issue "Scale"); not part of `make test`.
 
-    make bench                                 # 1,000 episodes
-    .venv/bin/python -m bench.run --episodes 10000 --scales 1000,3000,10000
+    make bench                                 # 1,000, 3,000 and 10,000 episodes, 3 runs each
+    make bench SCALES=1000 REPEAT=1 OUT=/tmp/bench.json   # a quick look
+    .venv/bin/python -m bench.run --table-from bench/results.json   # reprint a table
 
 For each scale it synthesizes a landing zone of daily files (`oba synth`) and
 measures:
@@ -125,6 +126,33 @@ def group_time(steps: dict, prefixes: tuple[str, ...]) -> float:
     return round(sum(v for k, v in steps.items() if k.startswith(prefixes)), 3)
 
 
+# What a run's time is made of, by the kind of work its steps do (checks before loads: a GX
+# check's step key starts with its feed's). "orchestration" is the total outside any step:
+# Dagster starting the run and importing the definitions.
+PARTS = {
+    "copy and schema": lambda k: k == "warehouse_build",
+    "data quality checks": lambda k: "_gx_" in k,
+    "loading files": lambda k: k.startswith("staging__"),
+    "models": lambda k: k.startswith(("core__", "marts__")),
+    "publish": lambda k: k == "published_warehouse",
+    "reports": lambda k: k == "payer_reports",
+}
+
+
+def run_parts(run: dict) -> dict[str, float]:
+    """The run's total split into PARTS plus "orchestration"; the parts add up to the total.
+
+    A step that fits no part fails loudly rather than going uncounted."""
+    parts = dict.fromkeys(PARTS, 0.0)
+    for step, seconds in run["steps"].items():
+        part = next((name for name, fits in PARTS.items() if fits(step)), None)
+        if part is None:
+            raise ValueError(f"step {step!r} belongs to no part of bench.run.PARTS; add it there")
+        parts[part] += seconds
+    parts["orchestration"] = run["total_s"] - sum(parts.values())
+    return {name: round(seconds, 3) for name, seconds in parts.items()}
+
+
 def episodes_touched(landing: Path, day: str, warehouse: Path) -> dict:
     """How many treated children (episodes) have a row in the day's files of any person feed."""
     con = duckdb.connect(str(warehouse), read_only=True)
@@ -235,6 +263,15 @@ def print_table(results: list[dict]) -> None:
         print(f"  {v:8.2f} s  {k}")
     print(f"\nInput rows at {last['episodes']} episodes: "
           + ", ".join(f"{f} {d['rows']:,}" for f, d in last["reference"]["feeds"].items()))
+    print(f"\nWhere the time goes at {last['episodes']} episodes, as shares of the full run's {last['full']['total_s']:.1f} s:")
+    full_s = last["full"]["total_s"]
+    runs = {k: run_parts(last[k]) for k in ("full", "incremental", "rebuild")}
+    print(f"  {'part':22} {'full':>8} {'incremental':>12} {'rebuild':>8}")
+    for part in runs["full"]:
+        print(f"  {part:22} " + " ".join(f"{runs[k][part] / full_s:>{w}.1%}"
+                                         for k, w in (("full", 8), ("incremental", 12), ("rebuild", 8))))
+    floor = sum(v for p, v in runs["incremental"].items() if p not in ("models", "reports"))
+    print(f"  the incremental run without its models and reports: {floor / full_s:.1%} of the full run")
     if len(results) > 1:
         base = results[0]
         print("\nLinearity (cost per episode relative to the smallest scale):")
@@ -255,7 +292,11 @@ def main(argv=None) -> int:
     p.add_argument("--workdir", default="/tmp/oba-bench")
     p.add_argument("--out", default="bench/results.json")
     p.add_argument("--repeat", type=int, default=1, help="runs of each kind; the median one is reported")
+    p.add_argument("--table-from", metavar="JSON", help="print the table of an earlier benchmark's JSON; run nothing")
     args = p.parse_args(argv)
+    if args.table_from:
+        print_table(json.loads(Path(args.table_from).read_text())["results"])
+        return 0
     scales = [int(s) for s in args.scales.split(",") if s] or [args.episodes]
     workdir = Path(args.workdir)
     workdir.mkdir(parents=True, exist_ok=True)
