@@ -61,6 +61,20 @@ def explain_failure(result) -> str:
     return "\n".join(lines)
 
 
+def published_by(warehouse: Path, run_id: str) -> bool:
+    """Whether the published warehouse is the one this run built (its audit.runs row is there)."""
+    import duckdb
+
+    if not warehouse.is_file():
+        return False
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        return bool(con.execute("select count(*) from audit.runs where run_id = ? and status = 'published'",
+                                [run_id]).fetchall()[0][0])
+    finally:
+        con.close()
+
+
 def _fmt_money(v) -> str:
     return f"${v:,.2f}" if v is not None else "$0.00"
 
@@ -125,7 +139,12 @@ def cmd_run(args) -> int:
     warehouse = Path(args.warehouse)
     result = execute_nightly(str(landing.resolve()), str(warehouse.resolve()), as_of)
     if not result.success:
-        print("Run FAILED; the published warehouse was left as it was.", file=sys.stderr)
+        if published_by(warehouse.resolve(), result.run_id):
+            # only moving the reports into place comes after the warehouse is replaced
+            print("Run FAILED after it published the warehouse: the warehouse is this run's, but "
+                  "some of its reports may not have replaced last night's.", file=sys.stderr)
+        else:
+            print("Run FAILED; the published warehouse was left as it was.", file=sys.stderr)
         print(explain_failure(result), file=sys.stderr)
         return 1
     print(summarize(warehouse.resolve(), result.run_id))

@@ -7,7 +7,7 @@ import dagster as dg
 from pipelines.defs.claims.models import MODELS as CLAIM_MODELS
 from pipelines.defs.ingest.assets import FEED_ASSETS, contracts, warehouse_build
 from pipelines.defs.milestones.models import MODELS as MILESTONE_MODELS
-from pipelines.defs.publish import payer_reports, publish_asset
+from pipelines.defs.publish import payer_reports_asset, publish_asset
 from pipelines.defs.quality.checks import GX_CHECKS
 from pipelines.defs.refunds.models import MODELS as REFUND_MODELS
 from pipelines.defs.schedules import landing_zone_sensor, nightly_job, nightly_schedule
@@ -23,7 +23,7 @@ SQL_ASSETS = [
 _upstream = [a.key for a in [*FEED_ASSETS, contracts, *SQL_ASSETS]]
 
 defs = dg.Definitions(
-    assets=[warehouse_build, *FEED_ASSETS, contracts, *SQL_ASSETS, publish_asset(_upstream), payer_reports],
+    assets=[warehouse_build, *FEED_ASSETS, contracts, *SQL_ASSETS, payer_reports_asset(_upstream), publish_asset(_upstream)],
     asset_checks=GX_CHECKS,
     jobs=[nightly_job],
     schedules=[nightly_schedule],

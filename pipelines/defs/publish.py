@@ -1,21 +1,79 @@
-"""The last steps of a run: publish the warehouse file, then write the payer reports."""
+"""The last steps of a run: write the payer reports from the build file, then publish both.
+
+The reports are written before the warehouse is published, into a folder beside
+the build file, so that a report that cannot be written fails the run while the
+published warehouse and the published reports are still last night's (spec
+outputs.md: a run that fails leaves the last published file untouched). Publishing
+replaces the warehouse file atomically, then moves each new report over its
+predecessor (each move atomic too).
+"""
 
 
 import datetime as dt
+import os
+import shutil
+from pathlib import Path
 
 import dagster as dg
 
 from pipelines.warehouse import WarehouseResource
 
 
+def reports_dir(warehouse: WarehouseResource) -> Path:
+    """Where analysts find the published reports: `reports/` beside the warehouse file."""
+    return warehouse.published_path.parent / "reports"
+
+
+def reports_build_dir(warehouse: WarehouseResource) -> Path:
+    """Where a run writes its reports until it publishes: beside its build file."""
+    return warehouse.build_path.with_name(warehouse.build_path.name + ".reports")
+
+
+def install_reports(built: Path, published: Path) -> list[Path]:
+    """Move every report of `built` into `published` (replacing its namesake), then remove `built`."""
+    published.mkdir(parents=True, exist_ok=True)
+    moved = []
+    for report in sorted(built.iterdir()):
+        target = published / report.name
+        os.replace(report, target)
+        moved.append(target)
+    built.rmdir()
+    return moved
+
+
+def payer_reports_asset(upstream: list[dg.AssetKey]) -> dg.AssetsDefinition:
+    @dg.asset(
+        key="payer_reports",
+        deps=upstream,
+        group_name="reports",
+        kinds={"excel", "html", "csv"},
+        description="One reconciliation report per payer (xlsx, csv, html), written from the build file "
+        "beside it; `published_warehouse` moves them into <warehouse dir>/reports/ when it publishes.",
+    )
+    def _payer_reports(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+        from pipelines.defs.reports.writer import write_all_reports
+
+        built = reports_build_dir(warehouse)
+        shutil.rmtree(built, ignore_errors=True)  # what a failed run left
+        # The reports read the build file read-only, from this process and a helper one: the
+        # run's read-write connection must be closed first (closing it checkpoints the file).
+        warehouse.release()
+        paths = write_all_reports(warehouse.build_path, built)
+        return dg.MaterializeResult(metadata={"reports": len(paths),
+                                              "folder": dg.MetadataValue.path(str(reports_dir(warehouse)))})
+
+    return _payer_reports
+
+
 def publish_asset(upstream: list[dg.AssetKey]) -> dg.AssetsDefinition:
     @dg.asset(
         key="published_warehouse",
-        deps=upstream,
+        deps=[*upstream, dg.AssetKey("payer_reports")],
         group_name="publish",
         kinds={"duckdb"},
-        description="Checkpoints the build file and atomically replaces the published warehouse with it. "
-        "Runs only when every upstream asset and blocking check succeeded.",
+        description="Checkpoints the build file and atomically replaces the published warehouse with it, "
+        "then moves the run's reports into place. Runs only when every upstream asset and blocking "
+        "check succeeded and every report was written.",
         pool="warehouse",
     )
     def _publish(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
@@ -25,21 +83,7 @@ def publish_asset(upstream: list[dg.AssetKey]) -> dg.AssetsDefinition:
                 [dt.datetime.now(dt.timezone.utc).replace(tzinfo=None), context.run_id],
             )
         path = warehouse.publish()
-        return dg.MaterializeResult(metadata={"path": dg.MetadataValue.path(str(path))})
+        reports = install_reports(reports_build_dir(warehouse), reports_dir(warehouse))
+        return dg.MaterializeResult(metadata={"path": dg.MetadataValue.path(str(path)), "reports": len(reports)})
 
     return _publish
-
-
-@dg.asset(
-    deps=["published_warehouse"],
-    group_name="reports",
-    kinds={"excel", "html", "csv"},
-    description="One reconciliation report per payer (xlsx, csv, html) in <warehouse dir>/reports/, "
-    "written from the published file so the morning after a run they are there.",
-)
-def payer_reports(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
-    from pipelines.defs.reports.writer import write_all_reports
-
-    out_dir = warehouse.published_path.parent / "reports"
-    paths = write_all_reports(warehouse.published_path, out_dir)
-    return dg.MaterializeResult(metadata={"reports": len(paths), "folder": dg.MetadataValue.path(str(out_dir))})

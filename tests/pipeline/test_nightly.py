@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import os
@@ -18,7 +19,9 @@ import pytest
 
 from pipelines import EXPECTATIONS_DIR
 from pipelines.cli import execute_nightly, explain_failure, main
+from pipelines.defs import publish
 from pipelines.defs.quality import gx_suites
+from pipelines.defs.reports import writer
 from pipelines.warehouse import build_path_for
 from tests.landing import CONTRACT_YAML, row, write_csv, write_text
 
@@ -313,6 +316,63 @@ def test_cli_failed_run_exits_1_says_what_failed_and_keeps_the_published_file(tm
     assert "Run FAILED; the published warehouse was left as it was." in err
     assert "gx_claims" in err and "units" in err
     assert sha(warehouse) == before
+
+
+def reports_of(warehouse: Path) -> dict[str, str]:
+    return {p.name: sha(p) for p in (warehouse.parent / "reports").iterdir()}
+
+
+def test_a_run_publishes_its_reports_with_the_warehouse_and_leaves_no_build_folder(tmp_path):
+    landing = small_landing(tmp_path)
+    warehouse = tmp_path / "wh" / "oba.duckdb"
+    assert run(landing, warehouse, "2026-01-01").success
+    first = reports_of(warehouse)
+    assert set(first) == {f"oba_report_ACME.{ext}" for ext in ("xlsx", "csv", "html")}
+    assert run(landing, warehouse, "2026-11-21").success
+    assert set(reports_of(warehouse)) == set(first)
+    assert reports_of(warehouse)["oba_report_ACME.html"] != first["oba_report_ACME.html"]  # as of the new date
+    assert sorted(p.name for p in warehouse.parent.iterdir()) == ["oba.duckdb", "quality", "reports"]
+
+
+def test_a_report_that_cannot_be_written_fails_the_run_before_anything_is_published(tmp_path, monkeypatch, capsys):
+    landing = small_landing(tmp_path)
+    warehouse = tmp_path / "wh" / "oba.duckdb"
+    args = ["run", "--landing", str(landing), "--warehouse", str(warehouse)]
+    assert main([*args, "--as-of", "2026-01-01"]) == 0
+    before, reports_before = sha(warehouse), reports_of(warehouse)
+
+    def disk_full(*args, **kwargs):
+        raise OSError("No space left on device while writing a report")
+
+    monkeypatch.setattr(writer, "write_all_reports", disk_full)
+    capsys.readouterr()
+    assert main([*args, "--as-of", "2026-11-21"]) == 1
+    err = capsys.readouterr().err
+    assert "Run FAILED; the published warehouse was left as it was." in err
+    assert "payer_reports" in err and "No space left" in err
+    assert sha(warehouse) == before  # still as of 2026-01-01
+    assert reports_of(warehouse) == reports_before
+
+
+def test_a_failure_after_the_warehouse_was_replaced_says_so(tmp_path, monkeypatch, capsys):
+    landing = small_landing(tmp_path)
+    warehouse = tmp_path / "wh" / "oba.duckdb"
+    args = ["run", "--landing", str(landing), "--warehouse", str(warehouse)]
+    assert main([*args, "--as-of", "2026-01-01"]) == 0
+
+    def cannot_move(built, published):
+        raise OSError("Permission denied moving a report into place")
+
+    monkeypatch.setattr(publish, "install_reports", cannot_move)
+    capsys.readouterr()
+    assert main([*args, "--as-of", "2026-11-21"]) == 1
+    err = capsys.readouterr().err
+    assert "Run FAILED after it published the warehouse" in err and "left as it was" not in err
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        assert con.execute("select max(as_of_date) from audit.runs").fetchall() == [(dt.date(2026, 11, 21),)]
+    finally:
+        con.close()
 
 
 def test_cli_run_prints_the_summary(tmp_path, capsys):
