@@ -13,7 +13,7 @@ from pipelines.warehouse import WarehouseResource
 
 
 @dg.asset(
-    group_name="publish",
+    group_name="ingest",
     kinds={"duckdb"},
     description="Starts a run: copies the published warehouse to the build file (history accumulates) "
     "and creates every base table and the ZOLGENSMA kit reference.",
