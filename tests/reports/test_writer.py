@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 import subprocess
 import sys
+import html
 import zipfile
 from decimal import Decimal
 from pathlib import Path
@@ -157,7 +158,17 @@ def test_html_is_self_contained_with_charts(reports_a):
     assert "<script" not in text and "<link" not in text
     assert "Ventilator-free survival" in text and "core.person_evidence" in text
     assert "$1,211,250.00" in text
-    assert "=1+2" in text and "&lt;" not in A_INJECTION_MEMBER  # escaped text, shown as data
+    assert "$1,211,250.00" in text and "<td>-$4,000.00</td>" not in text  # numbers stay numbers
+
+
+def test_formula_guard_html(reports_a):
+    """A spreadsheet opening the page (or a table copied from it) must not evaluate input text:
+    formula-like text carries the csv report's leading quote, escaped like any text."""
+    text = reports_a["html"].read_text(encoding="utf-8")
+    for value in (A_INJECTION_MEMBER, A_INJECTION_REASON):
+        assert f"<td>&#x27;{html.escape(value)}</td>" in text, value
+        assert f"<td>{html.escape(value)}</td>" not in text, value
+    assert '<td class="num">-$4,000.00</td>' in text  # a negative amount is a number, not guarded
 
 
 def test_report_holds_only_its_payer(reports_a):

@@ -13,6 +13,7 @@ from typing import Any
 
 from pipelines.defs.reports import charts
 from pipelines.defs.reports.data import STATUSES, ReportData, Table
+from pipelines.defs.reports.safety import csv_text
 from pipelines.defs.reports.xlsx_report import SUMMARY_ROWS
 
 CSS = """
@@ -38,7 +39,9 @@ def _fmt(value: Any, money: bool = False) -> tuple[str, bool]:
         return html.escape(str(value)), True
     if isinstance(value, dt.date):
         return value.isoformat(), False
-    return html.escape(str(value)), False
+    # A spreadsheet opening the page (or a table copied from it) would evaluate '=1+2':
+    # formula-like text gets the CSV report's leading quote (spec outputs.md "Reports").
+    return html.escape(csv_text(str(value))), False
 
 
 # The page is for reading: a detail table shows its first rows and says how many more
