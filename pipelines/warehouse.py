@@ -26,6 +26,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import os
+import re
 import shutil
 import threading
 from collections.abc import Iterator
@@ -57,7 +58,8 @@ def parse_as_of(text: str | None) -> dt.date:
     if not text:
         return dt.date.today()
     try:
-        if len(text) != 10:
+        # fromisoformat alone also takes week dates ('2026-W47-6') and compact forms
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
             raise ValueError
         return dt.date.fromisoformat(text)
     except ValueError:

@@ -22,7 +22,7 @@ from pipelines.cli import execute_nightly, explain_failure, main
 from pipelines.defs import publish
 from pipelines.defs.quality import gx_suites
 from pipelines.defs.reports import writer
-from pipelines.warehouse import build_path_for
+from pipelines.warehouse import build_path_for, parse_as_of
 from tests.landing import CONTRACT_YAML, row, write_csv, write_text
 
 # spec/outputs.md, "Tables and views analysts rely on": names and columns are fixed.
@@ -286,6 +286,15 @@ def test_cli_rejects_a_bad_as_of_date_and_a_missing_landing_zone(tmp_path, capsy
     assert "2026-13-01" in capsys.readouterr().err
     assert main(["run", "--landing", str(tmp_path / "nope")]) == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("text", ["2026-W47-6", "2026-11-2x", "20261121XX", "2026-02-30", ""])
+def test_as_of_is_a_calendar_date_written_yyyy_mm_dd(text):
+    if not text:  # no as-of given: today
+        assert parse_as_of(text) == dt.date.today()
+        return
+    with pytest.raises(ValueError, match="is not a date YYYY-MM-DD"):
+        parse_as_of(text)
 
 
 def test_a_remittance_for_a_timepoint_no_contract_has_is_reconciled_as_unmatched(tmp_path):
