@@ -290,6 +290,25 @@ def test_file_missing_a_required_column_is_rejected_whole_with_an_actionable_mes
     assert con.execute("select status, rows_read from audit.load_log").fetchall() == [("rejected", None)]
 
 
+def test_a_file_without_its_header_row_is_rejected_without_echoing_the_data_row(tmp_path, con):
+    """The first data row stands where the header should be; its member id must not reach the
+    load log (or the run's output and Dagster's log, which print the message)."""
+    body = csv_text([row("clinical_events", member_id="M424242", event_id="E77")]).split("\n", 1)[1]
+    write_text(tmp_path, "clinical_events", "f.csv", body)
+    (r,) = load(con, tmp_path, "clinical_events")
+    assert r.status == "rejected"
+    assert "M424242" not in r.message and "E77" not in r.message
+    assert "event_id" in r.message and "a data row where the header should be" in r.message
+
+
+def test_a_misspelt_header_cell_is_pointed_at_by_position(tmp_path, con):
+    write_csv(tmp_path, "clinical_events", "f.csv", [row("clinical_events")],
+              header=["event_id", "payer_id", "member_id", "event_typ", "event_date"])
+    (r,) = load(con, tmp_path, "clinical_events")
+    assert "missing from the header: event_type" in r.message
+    assert "event_id, payer_id, member_id, event_date" in r.message and "cell 4 is not a column name" in r.message
+
+
 @pytest.mark.parametrize(
     "name,content,words",
     [

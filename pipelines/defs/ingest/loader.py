@@ -181,9 +181,18 @@ def _check_header(feed: Feed, header: list[str]) -> dict[str, int]:
         seen.setdefault(n, i)
     missing = [c for c in feed.required_columns if c not in seen]
     if missing:
+        # Name only the header cells that are this feed's columns: a file delivered without its
+        # header row has a data row there, with member ids, which must not reach the log.
+        known = [h.strip() for h, n in zip(header, norm) if n in feed.column_names]
+        unknown = [str(i + 1) for i, n in enumerate(norm) if n not in feed.column_names]
         raise FileRejected(
-            f"required column(s) missing from the header: {', '.join(missing)} "
-            f"(the header has: {', '.join(h.strip() for h in header)}); add them and re-deliver the file"
+            f"required column(s) missing from the header: {', '.join(missing)}. The first row has "
+            f"{len(header)} cells; the columns recognised are: {', '.join(known) or 'none'}"
+            + (f"; {'cells' if len(unknown) > 1 else 'cell'} {', '.join(unknown)} "
+               f"{'are not column names' if len(unknown) > 1 else 'is not a column name'} of this feed "
+               "(misspelt, or a data row where the header should be; not shown: they may hold member data)"
+               if unknown else "")
+            + ". Add the missing columns and re-deliver the file"
         )
     return {c: seen[c] for c in feed.column_names if c in seen}
 
