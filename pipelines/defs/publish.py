@@ -29,9 +29,23 @@ def reports_build_dir(warehouse: WarehouseResource) -> Path:
     return warehouse.build_path.with_name(warehouse.build_path.name + ".reports")
 
 
+def check_reports_target(built: Path, published: Path) -> None:
+    """Make sure the reports can be moved into `published`, before the warehouse is replaced:
+    what can be found wrong here fails the run while nothing is published yet."""
+    try:
+        published.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise RuntimeError(f"the reports folder {published} cannot be created ({e.strerror}); "
+                           "make it a writable folder and run again") from e
+    if not os.access(published, os.W_OK | os.X_OK):
+        raise RuntimeError(f"the reports folder {published} is not writable; make it writable and run again")
+    if blocked := sorted(r.name for r in built.iterdir() if (published / r.name).is_dir()):
+        raise RuntimeError(f"folders in {published} have the names of reports ({', '.join(blocked)}); "
+                           "move them away and run again")
+
+
 def install_reports(built: Path, published: Path) -> list[Path]:
     """Move every report of `built` into `published` (replacing its namesake), then remove `built`."""
-    published.mkdir(parents=True, exist_ok=True)
     moved = []
     for report in sorted(built.iterdir()):
         target = published / report.name
@@ -82,8 +96,10 @@ def publish_asset(upstream: list[dg.AssetKey]) -> dg.AssetsDefinition:
                 "update audit.runs set finished_at = ?, status = 'published' where run_id = ?",
                 [dt.datetime.now(dt.timezone.utc).replace(tzinfo=None), context.run_id],
             )
+        built, published = reports_build_dir(warehouse), reports_dir(warehouse)
+        check_reports_target(built, published)
         path = warehouse.publish()
-        reports = install_reports(reports_build_dir(warehouse), reports_dir(warehouse))
+        reports = install_reports(built, published)
         return dg.MaterializeResult(metadata={"path": dg.MetadataValue.path(str(path)), "reports": len(reports)})
 
     return _publish

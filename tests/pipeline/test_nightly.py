@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -361,6 +362,27 @@ def test_a_report_that_cannot_be_written_fails_the_run_before_anything_is_publis
     assert "payer_reports" in err and "No space left" in err
     assert sha(warehouse) == before  # still as of 2026-01-01
     assert reports_of(warehouse) == reports_before
+
+
+@pytest.mark.parametrize("obstacle", ["a file where the reports folder goes", "a folder named as a report"])
+def test_a_reports_folder_that_cannot_take_the_reports_fails_the_run_before_publishing(tmp_path, capsys, obstacle):
+    landing = small_landing(tmp_path)
+    warehouse = tmp_path / "wh" / "oba.duckdb"
+    args = ["run", "--landing", str(landing), "--warehouse", str(warehouse)]
+    assert main([*args, "--as-of", "2026-01-01"]) == 0
+    before = sha(warehouse)
+    reports = warehouse.parent / "reports"
+    if obstacle.startswith("a file"):
+        shutil.rmtree(reports)
+        reports.write_text("not a folder")
+    else:
+        (reports / "oba_report_ACME.csv").unlink()
+        (reports / "oba_report_ACME.csv").mkdir()
+    capsys.readouterr()
+    assert main([*args, "--as-of", "2026-11-21"]) == 1
+    err = capsys.readouterr().err
+    assert "Run FAILED; the published warehouse was left as it was." in err and "run again" in err
+    assert sha(warehouse) == before
 
 
 def test_a_failure_after_the_warehouse_was_replaced_says_so(tmp_path, monkeypatch, capsys):
