@@ -81,6 +81,9 @@ class WarehouseResource(dg.ConfigurableResource):
 
     # the run's own connection to the build file, from prepare_build to publish (or teardown)
     _held: duckdb.DuckDBPyConnection | None = PrivateAttr(default=None)
+    # the as-of date of the run in progress, fixed by prepare_build: "today" is read once a run,
+    # so a run that passes midnight still builds every mart as of one date
+    _run_as_of: dt.date | None = PrivateAttr(default=None)
 
     @property
     def published_path(self) -> Path:
@@ -96,7 +99,7 @@ class WarehouseResource(dg.ConfigurableResource):
 
     @property
     def as_of_date(self) -> dt.date:
-        return parse_as_of(self.as_of)
+        return self._run_as_of or parse_as_of(self.as_of)
 
     @contextlib.contextmanager
     def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -126,6 +129,7 @@ class WarehouseResource(dg.ConfigurableResource):
     def prepare_build(self) -> None:
         published, build = self.published_path, self.build_path
         self.release()
+        self._run_as_of = parse_as_of(self.as_of)
         build.parent.mkdir(parents=True, exist_ok=True)
         for stale in (build, build.with_name(build.name + ".wal")):
             stale.unlink(missing_ok=True)

@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import time
+import types
 from decimal import Decimal
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from pipelines.cli import execute_nightly, explain_failure, main
 from pipelines.defs import publish
 from pipelines.defs.quality import gx_suites
 from pipelines.defs.reports import writer
+from pipelines import warehouse as warehouse_module
 from pipelines.warehouse import build_path_for, parse_as_of
 from tests.landing import CONTRACT_YAML, row, write_csv, write_text
 
@@ -296,6 +298,29 @@ def test_as_of_is_a_calendar_date_written_yyyy_mm_dd(text):
         return
     with pytest.raises(ValueError, match="is not a date YYYY-MM-DD"):
         parse_as_of(text)
+
+
+def test_today_is_read_once_a_run_so_a_run_past_midnight_has_one_as_of_date(tmp_path, monkeypatch):
+    reads = []
+
+    class Clock(dt.date):
+        @classmethod
+        def today(cls):  # the clock passes midnight after the run's first read
+            reads.append(1)
+            return dt.date(2026, 11, 20) if len(reads) == 1 else dt.date(2026, 11, 21)
+
+    monkeypatch.setattr(warehouse_module, "dt", types.SimpleNamespace(date=Clock))
+    warehouse = tmp_path / "oba.duckdb"
+    assert run(small_landing(tmp_path), warehouse, as_of="").success  # no as-of: today
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        dates = con.execute("""
+            select as_of_date from audit.runs union select as_of_date from marts.milestone_status
+            union select as_of_date from marts.refund_reconciliation
+            union select as_of_date from marts.payer_summary""").fetchall()
+    finally:
+        con.close()
+    assert dates == [(dt.date(2026, 11, 20),)]
 
 
 def test_a_remittance_for_a_timepoint_no_contract_has_is_reconciled_as_unmatched(tmp_path):
