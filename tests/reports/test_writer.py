@@ -241,6 +241,9 @@ def test_payer_id_never_leaves_out_dir(tmp_path, payer_id):
 def test_safe_file_stem_distinguishes_ids():
     assert safe_file_stem("PAYA") == "PAYA"
     assert safe_file_stem("A/B") != safe_file_stem("A_B")
+    # file systems that ignore case (Windows, macOS, SMB shares) must not merge two payers' files
+    stems = [safe_file_stem(p) for p in ("ACME", "acme", "Acme", "ACME2")]
+    assert len({s.lower() for s in stems}) == 4 and stems[0] == "ACME"
     assert all(ch.isalnum() or ch in "_-" for ch in safe_file_stem("../../etc/passwd"))
 
 

@@ -29,11 +29,13 @@ def csv_text(value: str) -> str:
 def safe_file_stem(payer_id: str) -> str:
     """A file-name-safe stem for a payer id: only letters, digits, '_' and '-'.
 
-    When anything had to be replaced, a short hash of the original id is
-    appended so two different ids never share a file ('A/B' vs 'A_B').
+    When anything had to be replaced, or the id has a lower-case letter, a short
+    hash of the original id is appended so two different ids never share a file:
+    not 'A/B' and 'A_B', nor 'ACME' and 'acme' on a file system that ignores case
+    (Windows, macOS, SMB shares), where one payer's report would replace the other's.
     """
     cleaned = _SAFE.sub("_", payer_id).strip("_-")[:80] or "payer"
-    if cleaned != payer_id:
+    if cleaned != payer_id or payer_id != payer_id.upper():
         digest = hashlib.sha256(payer_id.encode("utf-8")).hexdigest()[:8]
         cleaned = f"{cleaned}_{digest}"
     return cleaned
