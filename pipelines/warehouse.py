@@ -19,12 +19,15 @@ fails before publishing.
 
 A run that fails or is killed leaves the published file untouched; the next
 run throws the stale build file away and starts again from the published one.
+One run at a time: a run holds `<name>.duckdb.lock` (an flock) from `prepare_build`
+to its teardown, and a second run fails at once, saying so.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import fcntl
 import os
 import re
 import shutil
@@ -52,6 +55,11 @@ STORAGE_COMPATIBILITY = "v1.3.0"
 
 def build_path_for(published: Path) -> Path:
     return published.with_name(published.stem + ".building" + published.suffix)
+
+
+def lock_path_for(published: Path) -> Path:
+    """The file a run locks from prepare_build to its teardown: one run at a time builds a warehouse."""
+    return published.with_name(published.name + ".lock")
 
 
 def parse_as_of(text: str | None) -> dt.date:
@@ -84,6 +92,8 @@ class WarehouseResource(dg.ConfigurableResource):
     # the as-of date of the run in progress, fixed by prepare_build: "today" is read once a run,
     # so a run that passes midnight still builds every mart as of one date
     _run_as_of: dt.date | None = PrivateAttr(default=None)
+    # the open lock file (an flock), held by the run in progress
+    _lock_fd: int | None = PrivateAttr(default=None)
 
     @property
     def published_path(self) -> Path:
@@ -131,6 +141,7 @@ class WarehouseResource(dg.ConfigurableResource):
         self.release()
         self._run_as_of = parse_as_of(self.as_of)
         build.parent.mkdir(parents=True, exist_ok=True)
+        self._lock()  # before the stale build is removed: it may be another run's live one
         for stale in (build, build.with_name(build.name + ".wal")):
             stale.unlink(missing_ok=True)
         if published.exists():
@@ -148,8 +159,35 @@ class WarehouseResource(dg.ConfigurableResource):
         if held is not None:
             held.close()
 
+    def _lock(self) -> None:
+        """Hold the warehouse's lock file for this run, or fail at once if another run holds it.
+
+        Runs build at one fixed path, so a second run (the schedule, the sensor, a manual
+        `oba run`) would delete the first one's build file and the first would then publish the
+        second's half-built file. An flock is released by the kernel when its holder dies, so a
+        killed run never leaves the warehouse locked."""
+        if self._lock_fd is not None:
+            return  # this run holds it already
+        path = lock_path_for(self.published_path)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise RuntimeError(
+                f"another run is building {self.published_path} (it holds {path}); "
+                "wait for it to finish, then run again"
+            ) from None
+        self._lock_fd = fd
+
+    def _unlock(self) -> None:
+        fd, self._lock_fd = self._lock_fd, None
+        if fd is not None:
+            os.close(fd)  # closing the file releases the flock
+
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
         self.release()
+        self._unlock()
 
     def publish(self) -> Path:
         build, published = self.build_path, self.published_path

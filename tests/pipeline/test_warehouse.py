@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import duckdb
+import pytest
 
 from pipelines.warehouse import WarehouseResource
 
@@ -61,3 +64,43 @@ def test_a_new_run_in_the_same_process_starts_over_from_the_published_file(tmp_p
         tables = {r[0] for r in con.execute("select table_name from duckdb_tables() where schema_name = 'marts'").fetchall()}
     assert "kept" in tables and "abandoned" not in tables
     wh.release()
+
+
+def test_a_second_run_while_one_is_building_fails_and_leaves_the_first_runs_build_alone(tmp_path):
+    first = resource(tmp_path)
+    first.prepare_build()
+    with first.connect() as con:
+        con.execute("create table marts.first_run as select 1 as a")
+    second = resource(tmp_path)  # the schedule, the sensor or a manual run: its own resource
+    with pytest.raises(RuntimeError, match="another run is building"):
+        second.prepare_build()
+    second.teardown_after_execution(None)  # a failed run's teardown must not free the first's lock
+    with pytest.raises(RuntimeError, match="another run is building"):
+        resource(tmp_path).prepare_build()
+    published = first.publish()
+    con = duckdb.connect(str(published), read_only=True)
+    try:  # the first run published its own build, which the second did not delete
+        assert con.execute("select a from marts.first_run").fetchall() == [(1,)]
+    finally:
+        con.close()
+    first.teardown_after_execution(None)
+    third = resource(tmp_path)
+    third.prepare_build()  # the lock is free once the first run has ended
+    third.teardown_after_execution(None)
+
+
+def test_the_lock_of_a_killed_run_does_not_outlive_it(tmp_path):
+    code = ("import sys, time; from pipelines.warehouse import WarehouseResource as W; "
+            f"W(path={str(tmp_path / 'oba.duckdb')!r}, landing_dir={str(tmp_path)!r}, as_of='2026-11-21')"
+            ".prepare_build(); print('building', flush=True); time.sleep(60)")
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout.readline().strip() == "building"
+        with pytest.raises(RuntimeError, match="another run is building"):
+            resource(tmp_path).prepare_build()
+    finally:
+        proc.kill()
+        proc.wait()
+    wh = resource(tmp_path)
+    wh.prepare_build()
+    wh.teardown_after_execution(None)
