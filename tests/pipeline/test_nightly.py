@@ -20,7 +20,7 @@ import duckdb
 import pytest
 
 from pipelines import EXPECTATIONS_DIR
-from pipelines.cli import execute_nightly, explain_failure, main
+from pipelines.cli import execute_nightly, explain_failure, main, published_by, summarize
 from pipelines.defs import publish
 from pipelines.defs.quality import gx_suites
 from pipelines.defs.reports import writer
@@ -235,6 +235,23 @@ def test_a_reader_holding_the_published_file_never_blocks_a_run(tmp_path):
         assert fresh.execute("select max(as_of_date) from marts.milestone_status").fetchone()[0].isoformat() == "2026-11-21"
     finally:
         fresh.close()
+
+
+def test_the_summary_describes_the_file_just_published_while_this_process_holds_the_old_one(tmp_path):
+    """DuckDB keeps one instance per path in a process: a reader here (a notebook running the
+    job) must not make the printed summary describe last night's file."""
+    landing = small_landing(tmp_path)
+    warehouse = tmp_path / "oba.duckdb"
+    assert run(landing, warehouse, "2026-01-01").success
+    reader = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        second = run(landing, warehouse, "2026-11-21")
+        assert second.success
+        text = summarize(warehouse, second.run_id)
+        assert published_by(warehouse, second.run_id)
+    finally:
+        reader.close()
+    assert text.splitlines()[0] == f"Published {warehouse} (as of 2026-11-21)"
 
 
 def test_a_run_killed_midway_leaves_the_published_file_intact_and_the_next_run_completes(tmp_path):
