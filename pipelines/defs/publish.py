@@ -94,7 +94,7 @@ def publish_asset(upstream: list[dg.AssetKey]) -> dg.AssetsDefinition:
         with warehouse.connect() as con:
             con.execute(
                 "update audit.runs set finished_at = ?, status = 'published' where run_id = ?",
-                [dt.datetime.now(dt.timezone.utc).replace(tzinfo=None), context.run_id],
+                [dt.datetime.now(dt.timezone.utc).replace(tzinfo=None), context.run.run_id],
             )
         built, published = reports_build_dir(warehouse), reports_dir(warehouse)
         check_reports_target(built, published)

@@ -26,7 +26,7 @@ def warehouse_build(context: dg.AssetExecutionContext, warehouse: WarehouseResou
     with warehouse.connect() as con:
         con.execute(
             "insert or replace into audit.runs values (?, ?, null, ?, ?, 'running')",
-            [context.run_id, dt.datetime.now(dt.timezone.utc).replace(tzinfo=None), warehouse.as_of_date,
+            [context.run.run_id, dt.datetime.now(dt.timezone.utc).replace(tzinfo=None), warehouse.as_of_date,
              str(warehouse.landing)],
         )
     return dg.MaterializeResult(
@@ -62,7 +62,7 @@ def _feed_asset(feed_name: str) -> dg.AssetsDefinition:
     )
     def _asset(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
         with warehouse.connect() as con:
-            results = load_feed(con, feed_name, warehouse.landing, context.run_id)
+            results = load_feed(con, feed_name, warehouse.landing, context.run.run_id)
             current = con.execute(f"select count(*) from staging.{feed_name}").fetchall()[0][0]
         for r in results:
             if r.status == "rejected":
@@ -86,7 +86,7 @@ FEED_ASSETS = [_feed_asset(f) for f in FEEDS]
 )
 def contracts(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     with warehouse.connect() as con:
-        results = load_contracts(con, warehouse.landing, context.run_id)
+        results = load_contracts(con, warehouse.landing, context.run.run_id)
         current = con.execute("select count(*) from staging.contracts").fetchall()[0][0]
     for r in results:
         if r.status == "rejected":
