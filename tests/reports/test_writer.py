@@ -238,6 +238,15 @@ def test_payer_id_never_leaves_out_dir(tmp_path, payer_id):
     assert sorted(p.name for p in out.iterdir() if not p.name.startswith("oba_report_")) == []
 
 
+@pytest.mark.parametrize("text", ["=1+2", "+3+4", "-5+6", "@SUM(1,2)", "\t=1+2", "\r=1+2"])
+def test_csv_cells_guard_formula_like_text_but_not_numbers(text):
+    from pipelines.defs.reports.csv_report import _cell
+
+    assert _cell(text) == "'" + text
+    assert _cell("M000001") == "M000001" and _cell("") == ""
+    assert _cell(Decimal("-500.00")) == "-500.00" and _cell(-3) == "-3"  # numbers stay numbers
+
+
 def test_safe_file_stem_distinguishes_ids():
     assert safe_file_stem("PAYA") == "PAYA"
     assert safe_file_stem("A/B") != safe_file_stem("A_B")
