@@ -188,6 +188,7 @@ class WarehouseResource(dg.ConfigurableResource):
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
         self.release()
         self._unlock()
+        self._run_as_of = None
 
     def publish(self) -> Path:
         build, published = self.build_path, self.published_path
