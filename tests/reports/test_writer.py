@@ -18,6 +18,9 @@ import pytest
 from pipelines.defs.reports import writer
 from pipelines.defs.reports.safety import safe_file_stem
 from pipelines.defs.reports.writer import write_all_reports, write_report
+from pipelines.defs.refunds.models import MODELS as REFUND_MODELS
+from pipelines.sqlmodels import run_models, set_as_of
+from tests.refunds.builders import AS_OF, D, add_contract, add_episode
 from tests.reports.warehouse import (
     A_INJECTION_MEMBER, A_INJECTION_REASON, B_SECRETS, add_payer_only, build_warehouse,
 )
@@ -236,6 +239,31 @@ def test_payer_id_never_leaves_out_dir(tmp_path, payer_id):
         assert "/" not in path.name and "\\" not in path.name and ".." not in path.name
     assert not (tmp_path / "evil").exists() and not Path("/etc/x.csv").exists()
     assert sorted(p.name for p in out.iterdir() if not p.name.startswith("oba_report_")) == []
+
+
+def test_payers_whose_ids_share_a_prefix_or_differ_by_case_get_only_their_own_rows(tmp_path):
+    """'PAYA', 'PAYA2' and 'paya' are three payers: exact matches, three sets of files."""
+    wh = build_warehouse(tmp_path / "oba.duckdb")
+    con = duckdb.connect(str(wh))
+    try:
+        set_as_of(con, AS_OF)
+        for payer, member in (("PAYA2", "PREFIXMEMBER"), ("paya", "LOWERMEMBER")):
+            add_contract(con, contract_id=f"OBA-{payer}", payer_id=payer)
+            add_episode(con, payer, member, f"OBA-{payer}", infusion_date=D(2023, 2, 2), statuses={6: "not_met"})
+        run_models(con, REFUND_MODELS)
+    finally:
+        con.close()
+    out = tmp_path / "out"
+    paths = write_all_reports(wh, out, helper=False)
+    assert len({p.name.lower() for p in paths}) == len(paths) == 4 * 3  # PAYA, PAYA2, paya, PAYB
+    members = {"PAYA": "AM1", "PAYA2": "PREFIXMEMBER", "paya": "LOWERMEMBER", "PAYB": "BMEMBER77"}
+    for payer, own in members.items():
+        for fmt in ("xlsx", "csv", "html"):
+            path = out / f"oba_report_{safe_file_stem(payer)}.{fmt}"
+            text = xlsx_text(path) if fmt == "xlsx" else path.read_text(encoding="utf-8")
+            others = [m for p, m in members.items() if p != payer]
+            assert not [m for m in others if m in text], (payer, fmt)
+            assert own in text, (payer, fmt)
 
 
 @pytest.mark.parametrize("text", ["=1+2", "+3+4", "-5+6", "@SUM(1,2)", "\t=1+2", "\r=1+2"])
