@@ -368,6 +368,14 @@ def test_cli_failed_run_exits_1_says_what_failed_and_keeps_the_published_file(tm
     assert sha(warehouse) == before
 
 
+def published_once_by_the_cli(tmp_path: Path) -> tuple[list[str], Path]:
+    """`oba run` once as of 2026-01-01; returns its arguments without --as-of, and the warehouse."""
+    warehouse = tmp_path / "wh" / "oba.duckdb"
+    args = ["run", "--landing", str(small_landing(tmp_path)), "--warehouse", str(warehouse)]
+    assert main([*args, "--as-of", "2026-01-01"]) == 0
+    return args, warehouse
+
+
 def reports_of(warehouse: Path) -> dict[str, str]:
     return {p.name: sha(p) for p in (warehouse.parent / "reports").iterdir()}
 
@@ -385,10 +393,7 @@ def test_a_run_publishes_its_reports_with_the_warehouse_and_leaves_no_build_fold
 
 
 def test_a_report_that_cannot_be_written_fails_the_run_before_anything_is_published(tmp_path, monkeypatch, capsys):
-    landing = small_landing(tmp_path)
-    warehouse = tmp_path / "wh" / "oba.duckdb"
-    args = ["run", "--landing", str(landing), "--warehouse", str(warehouse)]
-    assert main([*args, "--as-of", "2026-01-01"]) == 0
+    args, warehouse = published_once_by_the_cli(tmp_path)
     before, reports_before = sha(warehouse), reports_of(warehouse)
 
     def disk_full(*args, **kwargs):
@@ -406,10 +411,7 @@ def test_a_report_that_cannot_be_written_fails_the_run_before_anything_is_publis
 
 @pytest.mark.parametrize("obstacle", ["a file where the reports folder goes", "a folder named as a report"])
 def test_a_reports_folder_that_cannot_take_the_reports_fails_the_run_before_publishing(tmp_path, capsys, obstacle):
-    landing = small_landing(tmp_path)
-    warehouse = tmp_path / "wh" / "oba.duckdb"
-    args = ["run", "--landing", str(landing), "--warehouse", str(warehouse)]
-    assert main([*args, "--as-of", "2026-01-01"]) == 0
+    args, warehouse = published_once_by_the_cli(tmp_path)
     before = sha(warehouse)
     reports = warehouse.parent / "reports"
     if obstacle.startswith("a file"):
@@ -426,10 +428,7 @@ def test_a_reports_folder_that_cannot_take_the_reports_fails_the_run_before_publ
 
 
 def test_a_failure_after_the_warehouse_was_replaced_says_so(tmp_path, monkeypatch, capsys):
-    landing = small_landing(tmp_path)
-    warehouse = tmp_path / "wh" / "oba.duckdb"
-    args = ["run", "--landing", str(landing), "--warehouse", str(warehouse)]
-    assert main([*args, "--as-of", "2026-01-01"]) == 0
+    args, warehouse = published_once_by_the_cli(tmp_path)
 
     def cannot_move(built, published):
         raise OSError("Permission denied moving a report into place")
