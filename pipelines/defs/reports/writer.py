@@ -1,4 +1,6 @@
-"""Per-payer reports from the published warehouse (spec/outputs.md "Reports").
+"""Per-payer reports from a warehouse file (spec/outputs.md "Reports"): the nightly
+job's build file just before it publishes (defs/publish.py), or the published file
+for `oba report`.
 
     write_report(warehouse_path, payer_id, fmt, out_dir) -> Path
     write_all_reports(warehouse_path, out_dir, formats=("xlsx", "csv", "html")) -> list[Path]
