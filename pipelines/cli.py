@@ -7,6 +7,7 @@ import os
 import sys
 from pathlib import Path
 
+from pipelines.read_only import open_read_only
 from pipelines.warehouse import DEFAULT_LANDING, DEFAULT_WAREHOUSE, parse_as_of
 
 
@@ -61,30 +62,11 @@ def explain_failure(result) -> str:
     return "\n".join(lines)
 
 
-def open_published(warehouse: Path):
-    """A read-only connection to the file now at `warehouse`.
-
-    Not `duckdb.connect(path)`: DuckDB keeps one instance per path in a process, and while
-    this process still holds the file a run has just replaced (a notebook's reader, say),
-    connecting to the path would join that instance and read the old file. A new in-memory
-    database that attaches the path opens the file that is there now."""
-    import duckdb
-
-    con = duckdb.connect()
-    try:
-        con.execute(f"attach '{str(warehouse).replace(chr(39), chr(39) * 2)}' as published (read_only)")
-        con.execute("use published")
-    except BaseException:
-        con.close()
-        raise
-    return con
-
-
 def published_by(warehouse: Path, run_id: str) -> bool:
     """Whether the published warehouse is the one this run built (its audit.runs row is there)."""
     if not warehouse.is_file():
         return False
-    con = open_published(warehouse)
+    con = open_read_only(warehouse)
     try:
         return bool(con.execute("select count(*) from audit.runs where run_id = ? and status = 'published'",
                                 [run_id]).fetchall()[0][0])
@@ -97,7 +79,7 @@ def _fmt_money(v) -> str:
 
 
 def summarize(warehouse: Path, run_id: str) -> str:
-    con = open_published(warehouse)
+    con = open_read_only(warehouse)
     try:
         q = lambda sql, p=None: con.execute(sql, p or []).fetchall()  # noqa: E731
         out = [f"Published {warehouse}"]

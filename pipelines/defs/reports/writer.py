@@ -32,6 +32,7 @@ from pipelines.defs.reports.data import (
     ReportData, check_report_inputs, known_payers, load_reports_data, milestone_counts,
 )
 from pipelines.defs.reports.safety import report_path
+from pipelines.read_only import open_read_only
 
 # Format -> (module, function) of its writer, imported on first use: a run that
 # writes one format does not import the others.
@@ -57,7 +58,7 @@ def _connect(warehouse_path: str | Path) -> duckdb.DuckDBPyConnection:
     path = Path(warehouse_path)
     if not path.is_file():
         raise FileNotFoundError(f"warehouse file not found: {path}")
-    return duckdb.connect(str(path), read_only=True)
+    return open_read_only(path)
 
 
 def _write(data: ReportData, fmt: str, out_dir: Path) -> Path:
