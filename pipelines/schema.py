@@ -18,7 +18,7 @@ AUDIT_DDL = [
     """create table if not exists audit.load_log (
         file_path varchar not null,
         feed varchar not null,
-        sha256 varchar not null,
+        sha256 varchar,                   -- null when the file was not read (a link, a file outside the feed folders)
         status varchar not null,          -- loaded | skipped_duplicate | rejected
         rows_read bigint,
         rows_loaded bigint,
@@ -26,13 +26,12 @@ AUDIT_DDL = [
         message varchar,
         loaded_at timestamp not null,
         delivery_seq bigint,              -- set on loaded files: the delivery order across runs
-        run_id varchar not null,
-        file_size bigint,                 -- the file's stat when it was hashed (loader.file_sha256)
-        file_mtime_ns bigint,
-        file_inode bigint
+        run_id varchar not null
     )""",
-    # a warehouse published before the stat columns existed gets them (NULL: hashed again once)
-    *(f"alter table audit.load_log add column if not exists {c} bigint" for c in ("file_size", "file_mtime_ns", "file_inode")),
+    # a warehouse published before: every file is hashed each run (its stat no longer stands for its
+    # content), and a file that is not read has no SHA-256
+    *(f"alter table audit.load_log drop column if exists {c}" for c in ("file_size", "file_mtime_ns", "file_inode")),
+    "alter table audit.load_log alter column sha256 drop not null",
     """create table if not exists audit.quarantine (
         feed varchar not null,
         file_path varchar not null,

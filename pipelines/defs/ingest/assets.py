@@ -6,8 +6,8 @@ import datetime as dt
 import dagster as dg
 
 from pipelines.defs.ingest.contracts import load_contracts
-from pipelines.defs.ingest.feeds import FEEDS
-from pipelines.defs.ingest.loader import FileResult, load_feed
+from pipelines.defs.ingest.feeds import ALL_FEEDS, FEEDS
+from pipelines.defs.ingest.loader import FileResult, check_landing, load_feed, log_file, survey_landing
 from pipelines.defs.quality.gx_suites import import_gx_in_background
 from pipelines.warehouse import WarehouseResource
 
@@ -15,22 +15,30 @@ from pipelines.warehouse import WarehouseResource
 @dg.asset(
     group_name="ingest",
     kinds={"duckdb"},
-    description="Starts a run: copies the published warehouse to the build file (history accumulates) "
-    "and creates every base table and the ZOLGENSMA kit reference.",
+    description="Starts a run: checks that the landing zone has feed folders, copies the published "
+    "warehouse to the build file (history accumulates), creates every base table and the ZOLGENSMA kit "
+    "reference, and logs as rejected what lies outside the feed folders.",
     pool="warehouse",
 )
 def warehouse_build(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     # the quality checks need GX (about 2 s to import): import it while the feeds load
     import_gx_in_background()
+    check_landing(warehouse.landing, ALL_FEEDS)  # the wrong folder fails the run before anything is built
     warehouse.prepare_build()
+    outside = survey_landing(warehouse.landing, ALL_FEEDS)
     with warehouse.connect() as con:
         con.execute(
             "insert or replace into audit.runs values (?, ?, null, ?, ?, 'running')",
             [context.run.run_id, dt.datetime.now(dt.timezone.utc).replace(tzinfo=None), warehouse.as_of_date,
              str(warehouse.landing)],
         )
+        for r in outside:
+            log_file(con, r, context.run.run_id, None)
+    for r in outside:
+        context.log.warning(f"not read: {r.message}")
     return dg.MaterializeResult(
-        metadata={"build_file": str(warehouse.build_path), "as_of": warehouse.as_of_date.isoformat()}
+        metadata={"build_file": str(warehouse.build_path), "as_of": warehouse.as_of_date.isoformat(),
+                  "entries_outside_feed_folders": len(outside)}
     )
 
 

@@ -1,10 +1,18 @@
 """Landing zone -> raw -> staging, with quarantine and the load log.
 
 Per file (spec/feeds.md):
-- identity is the SHA-256 of the content: content already loaded is skipped
-  (`skipped_duplicate`), whatever the file's name;
+- identity is the SHA-256 of the content, read every run: content already
+  loaded is skipped (`skipped_duplicate`), whatever the file's name;
+- a new file is copied to a private snapshot and loaded from it, so DuckDB
+  never sees the file's own name (no character of a name is a glob pattern) and
+  what loads is exactly the bytes hashed; a file that changes while it is read
+  (still being written) is left for the next run;
+- links are never followed, and nothing in the landing zone is dropped without a
+  load-log row: links, pipes and files outside the feed folders are `rejected`
+  with where the file should go (survey_landing);
 - a file that cannot be read at all is `rejected` whole, with a message a
-  person can act on, and is not marked loaded (fixed content loads next run);
+  person can act on that never quotes the file's text (it may hold member
+  ids), and is not marked loaded (fixed content loads next run);
 - otherwise every row lands in `raw.<feed>_rows` as delivered (text, in file
   order: the view `raw.<feed>` adds its row number), is typed by
   the SQL generated in typing_sql.py, and either goes to `audit.quarantine`
@@ -27,14 +35,21 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import difflib
 import hashlib
 import io
-import time
-from collections.abc import Callable
-from dataclasses import astuple, dataclass
-from pathlib import Path
+import os
+import re
+import stat
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import BinaryIO
 
 import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from pipelines.defs.ingest.feeds import FEEDS, Feed
 from pipelines.defs.ingest.typing_sql import staging_columns, typing_query
@@ -48,77 +63,146 @@ class FileRejected(Exception):
     """The file cannot be read at all; the message says what to fix."""
 
 
-@dataclass(frozen=True)
-class FileStat:
-    """What identifies an unchanged file without reading it (as git's index does)."""
-
-    size: int
-    mtime_ns: int
-    inode: int
-
-
 @dataclass
 class FileResult:
     file_path: str
     feed: str
-    sha256: str
+    sha256: str | None  # None when the file was not read (a link, a folder, a file outside a feed folder)
     status: str  # loaded | skipped_duplicate | rejected
     rows_read: int | None = None
     rows_loaded: int | None = None
     rows_quarantined: int | None = None
     message: str | None = None
-    stat: FileStat | None = None
 
 
-def sha256_file(path: Path) -> str:
-    with path.open("rb") as f:
-        return hashlib.file_digest(f, "sha256").hexdigest()
+# --------------------------------------------------------------------------- the landing zone
+
+# The feed of a row of audit.load_log about an entry that is in no feed's folder.
+NO_FEED = "(none)"
 
 
-# A file modified less than this before it was hashed may change again within
-# the same mtime tick; its stat is not trusted (the "racy git" problem).
-RACY_SECONDS = 2
+def _hidden(name: str) -> bool:
+    return name.startswith(".")
 
 
-def file_sha256(path: Path, rel_path: str, known: dict[tuple, str]) -> tuple[str, FileStat | None]:
-    """The file's SHA-256, and its stat when that stat may stand for the content later.
+def _entries(folder: Path) -> Iterator[tuple[Path, str]]:
+    """Every entry under `folder`, depth first, as (path, kind): kind is `file` (a regular file),
+    `link` (a symbolic link, never followed), `other` (a FIFO, a socket, a device) or `empty folder`.
+    Hidden entries (a leading dot: editors' and uploaders' temporary files) are left out."""
+    try:
+        children = sorted(os.scandir(folder), key=lambda e: e.name)
+    except OSError:
+        return
+    if not any(not _hidden(c.name) for c in children):
+        yield folder, "empty folder"
+        return
+    for entry in children:
+        if _hidden(entry.name):
+            continue
+        path = Path(entry.path)
+        if entry.is_symlink():
+            yield path, "link"
+        elif entry.is_dir(follow_symlinks=False):
+            yield from _entries(path)
+        elif entry.is_file(follow_symlinks=False):
+            yield path, "file"
+        else:
+            yield path, "other"
 
-    Identity is the content (spec/feeds.md). Re-reading every landing file each
-    night cost a small nightly run 2.5 s at national scale, so a file whose
-    path, size, mtime and inode are those recorded when it was hashed is taken to
-    have the recorded SHA-256 (git's index does the same). Any write changes the
-    mtime, so changed content is hashed again; a file written less than
-    RACY_SECONDS before it was hashed gets no recorded stat and is always hashed.
-    """
-    now = time.time_ns()
-    st = path.stat()
-    stat = FileStat(st.st_size, st.st_mtime_ns, st.st_ino)
-    cached = known.get((rel_path, stat))
-    if cached:
-        return cached, stat
-    fresh = now - st.st_mtime_ns < RACY_SECONDS * 1_000_000_000
-    return sha256_file(path), None if fresh else stat
 
-
-def known_hashes(con: duckdb.DuckDBPyConnection, feed: str) -> dict[tuple, str]:
-    """(file path in the landing zone, stat) -> SHA-256, for the feed's files hashed before."""
-    rows = con.execute(
-        """select file_path, file_size, file_mtime_ns, file_inode, max(sha256)
-           from audit.load_log where feed = ? and file_size is not null group by all""",
-        [feed],
-    ).fetchall()
-    return {(p, FileStat(size, mtime, inode)): sha for p, size, mtime, inode, sha in rows}
+def _feed_folder(landing: Path, feed: str) -> Path | None:
+    """The feed's folder when it is a real folder (a link to a folder is not followed)."""
+    folder = landing / feed
+    return folder if folder.is_dir() and not folder.is_symlink() else None
 
 
 def discover(landing: Path, feed: str) -> list[Path]:
-    """The feed's files in delivery order (lexical order of their path). Hidden files are ignored."""
-    folder = landing / feed
-    if not folder.is_dir():
+    """The feed's regular files in delivery order (lexical order of their path). Hidden files are ignored."""
+    folder = _feed_folder(landing, feed)
+    if folder is None:
         return []
-    return sorted(
-        (p for p in folder.rglob("*") if p.is_file() and not any(part.startswith(".") for part in p.relative_to(folder).parts)),
-        key=lambda p: p.relative_to(landing).as_posix(),
-    )
+    return sorted((p for p, kind in _entries(folder) if kind == "file"), key=lambda p: p.relative_to(landing).as_posix())
+
+
+def _not_read(landing: Path, path: Path, kind: str, feed: str) -> FileResult:
+    """The load-log row of an entry that is not read, saying why and where its file should be."""
+    rel = path.relative_to(landing).as_posix()
+    if kind == "link":
+        why = ("is a symbolic link; links are not followed (one could lead outside the landing zone): "
+               "put the file itself here")
+    elif kind == "other":
+        why = "is not a regular file (a pipe, socket or device); deliver a file"
+    else:
+        why = "is an empty folder"
+    return FileResult(rel, feed, None, "rejected", message=f"{rel}: {why}")
+
+
+def _feed_files(landing: Path, feed: str) -> tuple[list[Path], list[FileResult]]:
+    """The feed's files in delivery order, and the rows of the entries of its folder that are not read."""
+    folder = _feed_folder(landing, feed)
+    if folder is None:
+        return [], []
+    files, not_read = [], []
+    for path, kind in _entries(folder):
+        if kind == "file":
+            files.append(path)
+        elif kind != "empty folder":
+            not_read.append(_not_read(landing, path, kind, feed))
+    files.sort(key=lambda p: p.relative_to(landing).as_posix())
+    return files, not_read
+
+
+class LandingZoneError(Exception):
+    """The landing zone is not one: no feed folder at all."""
+
+
+def check_landing(landing: Path, feeds: list[str]) -> None:
+    """Fail when the folder has none of the feed folders: it is almost surely the wrong folder."""
+    if not any(_feed_folder(landing, f) for f in feeds):
+        raise LandingZoneError(
+            f"the landing zone {landing} has none of the feed folders ({', '.join(f + '/' for f in feeds)}): "
+            "is it the right folder? Pass the landing zone with --landing (or OBA_LANDING_DIR)"
+        )
+
+
+def survey_landing(landing: Path, feeds: list[str]) -> list[FileResult]:
+    """A rejected load-log row for everything in the landing zone outside the feed folders.
+
+    A file at the top of the landing zone, the files of a folder that is no feed's (a misspelt
+    `claimz/`, a `CLAIMS/`) and a link in place of a feed folder are not read; each is named,
+    with where its file should go, so nothing is dropped silently (feeds.md).
+    """
+    expected = ", ".join(f + "/" for f in feeds)
+    rows = []
+    try:
+        top = sorted(os.scandir(landing), key=lambda e: e.name)
+    except OSError:
+        return rows
+    for entry in top:
+        if _hidden(entry.name):
+            continue
+        path = Path(entry.path)
+        if entry.name in feeds:
+            if entry.is_symlink():
+                rows.append(_not_read(landing, path, "link", entry.name))
+            elif not entry.is_dir():
+                rows.append(FileResult(entry.name, entry.name, None, "rejected",
+                                       message=f"{entry.name}: is a file where the {entry.name}/ folder should be; "
+                                               "make it a folder and put the deliveries in it"))
+            continue
+        if entry.is_symlink() or not entry.is_dir(follow_symlinks=False):
+            where = "move it into its feed's folder" if entry.is_file(follow_symlinks=False) else "remove it"
+            rows.append(FileResult(entry.name, NO_FEED, None, "rejected",
+                                   message=f"{entry.name}: not in a feed folder, so not read; {where} ({expected})"))
+            continue
+        guess = difflib.get_close_matches(entry.name.lower(), feeds, n=1, cutoff=0.75)
+        hint = f" (did you mean {guess[0]}/?)" if guess else ""
+        for inner, kind in _entries(path):
+            rel = inner.relative_to(landing).as_posix() + ("/" if kind == "empty folder" else "")
+            rows.append(FileResult(rel, NO_FEED, None, "rejected", message=(
+                f"{rel}: {entry.name}/ is no feed's folder{hint}, so its files are not read; "
+                f"move them into their feed's folder ({expected})")))
+    return rows
 
 
 def _sql_str(s: str) -> str:
@@ -138,26 +222,76 @@ def log_file(con: duckdb.DuckDBPyConnection, r: FileResult, run_id: str, deliver
     con.execute(
         """insert into audit.load_log
            (file_path, feed, sha256, status, rows_read, rows_loaded, rows_quarantined, message,
-            loaded_at, delivery_seq, run_id, file_size, file_mtime_ns, file_inode)
-           values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            loaded_at, delivery_seq, run_id)
+           values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
         [
             r.file_path, r.feed, r.sha256, r.status, r.rows_read, r.rows_loaded, r.rows_quarantined,
             r.message, dt.datetime.now(dt.timezone.utc).replace(tzinfo=None), delivery_seq, run_id,
-            *(astuple(r.stat) if r.stat else (None, None, None)),
         ],
     )
 
 
-# --------------------------------------------------------------------------- reading
+# --------------------------------------------------------------------------- reading one file
+
+CHUNK = 1 << 20
+
+
+def _open_file(path: Path) -> BinaryIO:
+    """Open a landing file for reading, never through a link put in its place since it was listed."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError as e:
+        raise FileRejected(f"cannot be opened ({e.strerror}); check that it is a readable file") from None
+    f = os.fdopen(fd, "rb")
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        f.close()
+        raise FileRejected("is not a regular file; deliver a file")
+    return f
+
+
+def _fingerprint(st: os.stat_result) -> tuple:
+    # any write changes the size or the change time (ctime cannot be set back, unlike the mtime)
+    return st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino
+
+
+def sha256_file(path: Path) -> tuple[str, tuple]:
+    """The SHA-256 of the file's content, and its fingerprint before it was read."""
+    with _open_file(path) as f:
+        before = _fingerprint(os.fstat(f.fileno()))
+        return hashlib.file_digest(f, "sha256").hexdigest(), before
+
+
+class FileChanged(Exception):
+    """The file changed while it was read: it is still being written."""
+
+
+def take_snapshot(path: Path, sha: str, before: tuple, into: Path) -> Path:
+    """Copy the file to `into`, a private name DuckDB reads literally, and make sure the copy is
+    exactly the content hashed as `sha`; a file that changed since (a delivery still being written)
+    raises FileChanged. So what loads is always exactly the bytes whose SHA-256 the load log records."""
+    digest = hashlib.sha256()
+    with _open_file(path) as src, into.open("wb") as dst:
+        while chunk := src.read(CHUNK):
+            digest.update(chunk)
+            dst.write(chunk)
+        after = _fingerprint(os.fstat(src.fileno()))
+    if digest.hexdigest() != sha or after != before:
+        into.unlink()
+        raise FileChanged
+    return into
+
+
+# A header naming a few dozen columns is a few hundred characters.
+MAX_HEADER_CHARS = 65536
 
 
 def _csv_header(path: Path) -> list[str]:
     try:
         with path.open("r", encoding="utf-8-sig", newline="") as f:
-            first = f.readline()
+            first = f.readline(MAX_HEADER_CHARS)
             # a quoted header cell may span lines: keep reading until csv is satisfied
-            while first.count('"') % 2 == 1:
-                more = f.readline()
+            while first.count('"') % 2 == 1 and len(first) < MAX_HEADER_CHARS:
+                more = f.readline(MAX_HEADER_CHARS)
                 if not more:
                     break
                 first += more
@@ -165,10 +299,14 @@ def _csv_header(path: Path) -> list[str]:
         raise FileRejected(f"not UTF-8 text (byte {e.start} of the first line); re-export the file as UTF-8") from e
     if not first.strip():
         raise FileRejected("empty file: expected a header row naming the columns")
+    if len(first) >= MAX_HEADER_CHARS or first.count('"') % 2 == 1:
+        raise FileRejected(f"the header row is not valid CSV (longer than {MAX_HEADER_CHARS:,} characters, "
+                           "or a quote that is not closed); the first row must name the columns")
     try:
         return next(csv.reader(io.StringIO(first)))
-    except csv.Error as e:
-        raise FileRejected(f"the header row is not valid CSV: {e}") from e
+    except csv.Error:
+        raise FileRejected("the header row is not valid CSV; the first row must name the columns, "
+                           "comma-separated, with RFC 4180 quoting") from None
 
 
 def _check_header(feed: Feed, header: list[str]) -> dict[str, int]:
@@ -197,8 +335,17 @@ def _check_header(feed: Feed, header: list[str]) -> dict[str, int]:
     return {c: seen[c] for c in feed.column_names if c in seen}
 
 
+# DuckDB types of Parquet columns that hold one plain value; a list, struct, map or binary (BLOB)
+# column would load as its text rendering.
+PLAIN_PARQUET = re.compile(r"VARCHAR|BOOLEAN|U?(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT)|FLOAT|DOUBLE"
+                           r"|DECIMAL\(\d+,\d+\)|DATE|TIMESTAMP(_[A-Z]+)?( WITH TIME ZONE)?|TIME|\"NULL\"")
+PARQUET_UNREADABLE = "not a readable Parquet file (truncated, damaged or not Parquet); re-export it"
+
+
 def _source_relation(path: Path, kind: str, feed: Feed, con: duckdb.DuckDBPyConnection) -> tuple[str, list[str], dict[str, int]]:
-    """A SQL relation over the file whose columns are c0..cN (all text), the header, and the mapping."""
+    """A SQL relation over the file whose columns are c0..cN (all text), the header, and the mapping.
+
+    `path` is a snapshot's private name: DuckDB reads it literally (no character of it is a glob)."""
     p = _sql_str(path.as_posix())
     if kind == "csv":
         header = _csv_header(path)
@@ -210,28 +357,42 @@ def _source_relation(path: Path, kind: str, feed: Feed, con: duckdb.DuckDBPyConn
         )
         return rel, header, mapping
     try:
+        # the file's own column names: DuckDB renames a repeated one (member_id_1)
+        header = pq.read_schema(path).names
         desc = con.execute(f"describe select * from read_parquet({p})").fetchall()
-    except duckdb.Error as e:
-        raise FileRejected(f"not a readable Parquet file ({_first_line(e)}); re-export it") from e
-    header = [d[0] for d in desc]
+    except (duckdb.Error, pa.ArrowException, OSError):
+        raise FileRejected(PARQUET_UNREADABLE) from None
     mapping = _check_header(feed, header)
-    inner = ", ".join(f'cast("{h.replace(chr(34), chr(34) * 2)}" as varchar) as c{i}' for i, h in enumerate(header))
+    not_plain = [c for c, i in mapping.items() if not PLAIN_PARQUET.fullmatch(desc[i][1])]
+    if not_plain:
+        raise FileRejected(f"column(s) {', '.join(not_plain)} hold lists, structures or binary data; "
+                           "each column must hold one plain value per row (text, number, date or boolean). "
+                           "Re-export the file")
+    inner = ", ".join(f'cast("{d[0].replace(chr(34), chr(34) * 2)}" as varchar) as c{i}' for i, d in enumerate(desc))
     return f"(select {inner} from read_parquet({p}))", header, mapping
 
 
-def _first_line(e: Exception) -> str:
-    text = str(e).strip().splitlines()
-    return text[0] if text else type(e).__name__
+def describe_read_error(e: duckdb.Error) -> str:
+    """What is wrong with a CSV file that DuckDB could not read, in words of our own.
 
-
-def _describe_read_error(e: duckdb.Error) -> str:
+    DuckDB's message quotes the offending line, member ids included: only the line number and the
+    kind of problem are taken from it, never its text."""
     msg = str(e)
+    line = re.search(r"CSV Error on Line: (\d+)", msg)
+    where = f"line {line.group(1)}" if line else "a line"
     if "unicode" in msg.lower() or "utf-8" in msg.lower() or "utf8" in msg.lower():
-        return "not UTF-8 text; re-export the file as UTF-8"
-    # DuckDB's CSV errors name the line; keep that, drop the echoed data (it may hold member ids)
-    lines = [ln for ln in msg.splitlines() if ln.strip() and not ln.startswith("Original Line")]
-    head = "; ".join(lines[:2])
-    return f"not valid CSV ({head[:300]}); every row needs the same number of comma-separated fields as the header, with RFC 4180 quoting"
+        return f"not UTF-8 text ({where}); re-export the file as UTF-8"
+    if "unterminated quote" in msg:
+        return (f"not valid CSV: {where} opens a quoted value that is not closed; close every quote, and double a quote "
+                "inside a quoted value (RFC 4180)")
+    if counts := re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", msg):
+        return (f"not valid CSV: {where} has {counts.group(2)} comma-separated fields but the header has {counts.group(1)}; "
+                "every row needs as many fields as the header (quote a value that contains a comma)")
+    if size := re.search(r"Maximum line size of (\d+) bytes exceeded", msg):
+        return (f"not valid CSV: {where} is longer than {int(size.group(1)):,} bytes; a row that long is a quote "
+                "that is not closed or a file that is not CSV")
+    return (f"not valid CSV ({where}); every row needs the same number of comma-separated fields as the "
+            "header, with RFC 4180 quoting and the same line ending throughout")
 
 
 # --------------------------------------------------------------------------- loading
@@ -256,9 +417,8 @@ def load_tabular_file(
                 from {source}"""
         )
     except duckdb.Error as e:
-        if kind == "parquet":
-            raise FileRejected(f"not a readable Parquet file ({_first_line(e)}); re-export it") from e
-        raise FileRejected(_describe_read_error(e)) from e
+        # `from None`: DuckDB's message quotes the file's text, and it goes nowhere
+        raise FileRejected(PARQUET_UNREADABLE if kind == "parquet" else describe_read_error(e)) from None
 
     this_delivery = _numbered_delivery(con, feed, delivery_seq)
     staging = f"staging.{feed.name}"
@@ -352,6 +512,12 @@ def _numbered_delivery(con: duckdb.DuckDBPyConnection, feed: Feed, delivery_seq:
     )
 
 
+def _snapshot_name(rel_path: str) -> str:
+    """The private name of a file's snapshot: `delivery` and the file's suffix (what says its type)."""
+    suffix = PurePosixPath(rel_path).suffix.lower()
+    return "delivery" + (suffix if re.fullmatch(r"\.[a-z0-9]{1,16}", suffix) else "")
+
+
 def load_files(
     con: duckdb.DuckDBPyConnection,
     landing: Path,
@@ -361,49 +527,70 @@ def load_files(
 ) -> list[FileResult]:
     """The per-file protocol shared by every feed, in delivery order.
 
-    Content already loaded is skipped; every other file is loaded by
-    `load_one(path, rel_path, sha, delivery_seq)` in its own transaction. A
-    `FileRejected` rolls the file back and logs it as rejected (not loaded, so
-    fixed content loads later); any other error rolls back and fails the run.
+    Content already loaded is skipped. Every other file is copied to a private snapshot, checked
+    to be the content hashed (a file still being written is left for the next run), and loaded
+    from the snapshot by `load_one(snapshot, rel_path, sha, delivery_seq)` in its own transaction.
+    A `FileRejected` rolls the file back and logs it as rejected (not loaded, so fixed content
+    loads later); any other error rolls back and fails the run. Links and other entries that are
+    not regular files get a rejected row and are never opened.
     """
-    results: list[FileResult] = []
-    known = known_hashes(con, feed_name)
+    files, not_read = _feed_files(landing, feed_name)
+    results: list[FileResult] = list(not_read)
     loaded = loaded_hashes(con)
     # Skipped files are logged together, in one transaction, before the next load and at the end:
     # a commit per file cost 0.2 s a night over the ~70 files of a national landing zone.
-    skipped: list[FileResult] = []
+    pending: list[FileResult] = list(not_read)
 
-    def log_skipped() -> None:
-        if skipped:
+    def log_pending() -> None:
+        if pending:
             with transaction(con):
-                for s in skipped:
+                for s in pending:
                     log_file(con, s, run_id, None)
-            skipped.clear()
+            pending.clear()
 
-    for path in discover(landing, feed_name):
-        rel_path = path.relative_to(landing).as_posix()
-        sha, stat = file_sha256(path, rel_path, known)
-        if sha in loaded:
-            r = FileResult(rel_path, feed_name, sha, "skipped_duplicate", 0, 0, 0,
-                           "content already loaded (same SHA-256); nothing to do", stat)
-            skipped.append(r)
+    with tempfile.TemporaryDirectory(prefix="oba-snapshot-") as tmp:
+        for path in files:
+            rel_path = path.relative_to(landing).as_posix()
+            r = _load_file(con, path, rel_path, feed_name, loaded, Path(tmp) / _snapshot_name(rel_path),
+                           load_one, run_id, log_pending)
+            if r.status == "loaded":
+                loaded.add(r.sha256)
+            else:
+                pending.append(r)
             results.append(r)
-            continue
-        log_skipped()
-        seq = next_delivery_seq(con)
-        try:
-            with transaction(con):
-                r = load_one(path, rel_path, sha, seq)
-                r.stat = stat
-                log_file(con, r, run_id, seq)
-            loaded.add(sha)
-        except FileRejected as e:
-            # the transaction rolled the file back; its rejection is logged on its own
-            r = FileResult(rel_path, feed_name, sha, "rejected", message=f"{rel_path}: {e}", stat=stat)
-            log_file(con, r, run_id, None)
-        results.append(r)
-    log_skipped()
+    log_pending()
     return results
+
+
+def _load_file(con, path: Path, rel_path: str, feed_name: str, loaded: set[str], snapshot: Path,
+               load_one: Callable[[Path, str, str, int], FileResult], run_id: str,
+               log_pending: Callable[[], None]) -> FileResult:
+    """One file of load_files: its result, logged already when it loaded."""
+    sha = None
+    try:
+        sha, before = sha256_file(path)
+        if sha in loaded:
+            return FileResult(rel_path, feed_name, sha, "skipped_duplicate", 0, 0, 0,
+                              "content already loaded (same SHA-256); nothing to do")
+        take_snapshot(path, sha, before, snapshot)
+    except FileChanged:
+        return FileResult(rel_path, feed_name, None, "rejected", message=(
+            f"{rel_path}: changed while it was being read (still being written?); not loaded: "
+            "the next run reads it again"))
+    except FileRejected as e:
+        return FileResult(rel_path, feed_name, sha, "rejected", message=f"{rel_path}: {e}")
+    log_pending()
+    seq = next_delivery_seq(con)
+    try:
+        with transaction(con):
+            r = load_one(snapshot, rel_path, sha, seq)
+            log_file(con, r, run_id, seq)
+        return r
+    except FileRejected as e:
+        # the transaction rolled the file back; its rejection is logged with the others
+        return FileResult(rel_path, feed_name, sha, "rejected", message=f"{rel_path}: {e}")
+    finally:
+        snapshot.unlink(missing_ok=True)
 
 
 def load_feed(con: duckdb.DuckDBPyConnection, feed_name: str, landing: Path, run_id: str) -> list[FileResult]:

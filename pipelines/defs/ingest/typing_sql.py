@@ -38,6 +38,28 @@ def _in(values) -> str:
     return "(" + ", ".join(_lit(v) for v in values) + ")"
 
 
+# Every date of every feed lies in these years; another year is a typing slip (OUT_OF_RANGE).
+DATE_RANGE = "date '1900-01-01' and date '2199-12-31'"
+
+# What trimming removes from both ends of a value: whitespace of any script (tabs, no-break and
+# ideographic spaces, line breaks) and invisible characters (controls, zero-width spaces, the BOM).
+INVISIBLE_AT_ENDS = "^[\\s\\p{Z}\\p{C}]+|[\\s\\p{Z}\\p{C}]+$"
+
+
+def trimmed(x: str) -> str:
+    """SQL for the value `x` without its blank ends, NULL when nothing is left (feeds.md: a blank cell is missing).
+
+    Most values start and end with a printable ASCII character once spaces are trimmed; only the
+    others take the regular expression (it would cost a 10M-line claims file several seconds).
+    """
+    v = f"trim({x})"
+    return (
+        f"case when {v} = '' then null "
+        f"when ascii({v}) between 33 and 126 and ascii(right({v}, 1)) between 33 and 126 then {v} "
+        f"else nullif(regexp_replace({x}, '{INVISIBLE_AT_ENDS}', '', 'g'), '') end"
+    )
+
+
 def typed_expr(col: Col, v: str) -> str:
     """SQL typing `v` (the trimmed text, NULL when blank); NULL when it cannot be typed."""
     t = col.type
@@ -122,7 +144,8 @@ def typing_query(feed: Feed, source: str) -> str:
     for c in feed.columns:
         name = c.name
         txt = f'"_txt_{name}"'
-        text_cols.append(f"nullif(trim(r.\"{name}\"), '') as {txt}")
+        cell = f'r."{name}"'
+        text_cols.append(f"{trimmed(cell)} as {txt}")
         expr = typed_expr(c, f"v.{txt}")
         if c.default is not None:  # only a missing value takes the default; a bad one stays bad
             expr = f"case when v.{txt} is null then {c.default} else {expr} end"
@@ -138,6 +161,8 @@ def typing_query(feed: Feed, source: str) -> str:
                            f"'{WHOLE_NUMBER}')", f"OUT_OF_RANGE:{name}"))
         if c.type in BAD_REASON:
             checks.append((f't.{txt} is not null and t."{name}" is null', f"{BAD_REASON[c.type]}:{name}"))
+        if c.type == "date":  # year 0000 is a date to DuckDB (1 BC); no feed's date is that far off
+            checks.append((f't."{name}" is not null and not (t."{name}" between {DATE_RANGE})', f"OUT_OF_RANGE:{name}"))
         rng = range_expr(c)
         if rng:
             checks.append((f't."{name}" is not null and not ({rng})', f"OUT_OF_RANGE:{name}"))
