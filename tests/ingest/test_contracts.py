@@ -127,3 +127,9 @@ def test_same_contract_content_is_not_loaded_twice(con, tmp_path):
     write_text(tmp_path, "contracts", "a.yaml", CONTRACT_YAML)
     write_text(tmp_path, "contracts", "copy.yml", CONTRACT_YAML)
     assert [r.status for r in load_contracts(con, tmp_path, "run-1")] == ["loaded", "skipped_duplicate"]
+
+
+def test_an_effective_to_left_empty_is_open_ended(con, tmp_path):
+    r = load_one(con, tmp_path, CONTRACT_YAML.replace("price_basis:", "effective_to:\nprice_basis:"))
+    assert r.status == "loaded"
+    assert con.execute("select effective_to from staging.contracts").fetchone() == (None,)

@@ -268,6 +268,8 @@ class Contract(BaseModel):
     @field_validator("effective_from", "effective_to", mode="before")
     @classmethod
     def _iso_date(cls, v):
+        if v is None:
+            return v  # effective_to left empty: open-ended (a missing effective_from is reported as missing)
         if not isinstance(v, str):
             raise ValueError("must be a date YYYY-MM-DD")
         try:

@@ -338,7 +338,7 @@ def _check_header(feed: Feed, header: list[str]) -> dict[str, int]:
 # DuckDB types of Parquet columns that hold one plain value; a list, struct, map or binary (BLOB)
 # column would load as its text rendering.
 PLAIN_PARQUET = re.compile(r"VARCHAR|BOOLEAN|U?(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT)|FLOAT|DOUBLE"
-                           r"|DECIMAL\(\d+,\d+\)|DATE|TIMESTAMP(_[A-Z]+)?( WITH TIME ZONE)?|TIME|\"NULL\"")
+                           r"|DECIMAL\(\d+,\d+\)|DATE|TIMESTAMP(_[A-Z]+)?( WITH TIME ZONE)?|TIME( WITH TIME ZONE)?|UUID|\"NULL\"")
 PARQUET_UNREADABLE = "not a readable Parquet file (truncated, damaged or not Parquet); re-export it"
 
 
