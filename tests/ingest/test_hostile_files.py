@@ -280,3 +280,20 @@ def test_a_link_swapped_in_after_the_listing_is_not_followed(tmp_path, con, monk
     monkeypatch.setattr(loader, "_feed_files", list_then_swap)
     (r,) = load(con, tmp_path / "landing", "claims")
     assert r.status == "rejected" and con.execute("select count(*) from raw.claims").fetchone()[0] == 0
+
+
+def test_a_folder_the_pipeline_may_not_list_gets_a_row(tmp_path, con, monkeypatch):
+    write_csv(tmp_path, "claims", "good.csv", [row("claims")])
+    write_csv(tmp_path, "claims", "locked/f.csv", [row("claims")])
+    real = os.scandir
+
+    def scandir(path):
+        if isinstance(path, (str, Path)) and Path(path).name == "locked":
+            raise PermissionError(13, "Permission denied")
+        return real(path)
+
+    monkeypatch.setattr(loader.os, "scandir", scandir)
+    results = {r.file_path: (r.status, r.message) for r in load(con, tmp_path, "claims")}
+    assert results["claims/good.csv"][0] == "loaded"
+    assert results["claims/locked"] == ("rejected", "claims/locked: is a folder the pipeline may not list; "
+                                                    "give its user permission to read it")

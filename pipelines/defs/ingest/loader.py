@@ -87,11 +87,13 @@ def _hidden(name: str) -> bool:
 
 def _entries(folder: Path) -> Iterator[tuple[Path, str]]:
     """Every entry under `folder`, depth first, as (path, kind): kind is `file` (a regular file),
-    `link` (a symbolic link, never followed), `other` (a FIFO, a socket, a device) or `empty folder`.
-    Hidden entries (a leading dot: editors' and uploaders' temporary files) are left out."""
+    `link` (a symbolic link, never followed), `other` (a FIFO, a socket, a device), `empty folder`
+    or `unreadable folder`. Hidden entries (a leading dot: editors' and uploaders' temporary
+    files) are left out."""
     try:
         children = sorted(os.scandir(folder), key=lambda e: e.name)
     except OSError:
+        yield folder, "unreadable folder"
         return
     if not any(not _hidden(c.name) for c in children):
         yield folder, "empty folder"
@@ -132,6 +134,8 @@ def _not_read(landing: Path, path: Path, kind: str, feed: str) -> FileResult:
                "put the file itself here")
     elif kind == "other":
         why = "is not a regular file (a pipe, socket or device); deliver a file"
+    elif kind == "unreadable folder":
+        why = "is a folder the pipeline may not list; give its user permission to read it"
     else:
         why = "is an empty folder"
     return FileResult(rel, feed, None, "rejected", message=f"{rel}: {why}")
@@ -198,7 +202,7 @@ def survey_landing(landing: Path, feeds: list[str]) -> list[FileResult]:
         guess = difflib.get_close_matches(entry.name.lower(), feeds, n=1, cutoff=0.75)
         hint = f" (did you mean {guess[0]}/?)" if guess else ""
         for inner, kind in _entries(path):
-            rel = inner.relative_to(landing).as_posix() + ("/" if kind == "empty folder" else "")
+            rel = inner.relative_to(landing).as_posix() + ("/" if kind.endswith("folder") else "")
             rows.append(FileResult(rel, NO_FEED, None, "rejected", message=(
                 f"{rel}: {entry.name}/ is no feed's folder{hint}, so its files are not read; "
                 f"move them into their feed's folder ({expected})")))
