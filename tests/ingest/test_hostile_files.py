@@ -161,57 +161,99 @@ def test_a_parquet_file_naming_a_column_twice_is_rejected_like_the_same_csv(tmp_
 
 # --------------------------------------------------------------------------- a file being written
 
-def _write_while_hashing(monkeypatch, change) -> None:
-    """Run `change(path)` right after the file is hashed, as a writer still at work would."""
-    real = loader.sha256_file
+def _change_while_reading(monkeypatch, when: str, change) -> None:
+    """Run `change()` once, right after the file is hashed or while DuckDB reads it, as a writer
+    still at work would."""
+    done = []
+    if when == "after hashing":
+        real_hash = loader._sha256
 
-    def hash_then_change(path):
-        result = real(path)
-        change(path)
-        return result
+        def hash_then_change(f):
+            sha = real_hash(f)
+            if not done:
+                done.append(change())
+            return sha
 
-    monkeypatch.setattr(loader, "sha256_file", hash_then_change)
+        monkeypatch.setattr(loader, "_sha256", hash_then_change)
+    else:
+        real_load = loader.load_tabular_file
+
+        def load_then_change(*args):
+            result = real_load(*args)
+            done.append(change())
+            return result
+
+        monkeypatch.setattr(loader, "load_tabular_file", load_then_change)
 
 
-@pytest.mark.parametrize("change", ["append", "rewrite in place"])
-def test_a_file_changing_while_it_is_read_is_left_for_the_next_run(tmp_path, con, monkeypatch, change):
+@pytest.mark.parametrize("when", ["after hashing", "during the load"])
+@pytest.mark.parametrize("how", ["append", "rewrite in place"])
+def test_a_file_changing_while_it_is_read_is_left_for_the_next_run(tmp_path, con, monkeypatch, when, how):
     rows = [row("claims", claim_id=f"C{i}", paid_amount="2082500.00") for i in range(200)]
     path = write_csv(tmp_path, "claims", "f.csv", rows[:100])
 
-    def append(p: Path) -> None:
-        with p.open("a") as f:
+    def append() -> None:
+        with path.open("a") as f:
             f.write(csv_text(rows[100:]).split("\n", 1)[1])
 
-    def rewrite(p: Path) -> None:
-        st = p.stat()
-        with p.open("r+b") as f:
-            f.write(p.read_bytes().replace(b"2082500.00", b"0000020.00"))
-        os.utime(p, ns=(st.st_atime_ns, st.st_mtime_ns))  # the mtime set back: only the content tells
+    def rewrite() -> None:
+        st = path.stat()
+        with path.open("r+b") as f:
+            f.write(path.read_bytes().replace(b"2082500.00", b"0000020.00"))
+        os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))  # the mtime set back: only the content tells
 
-    _write_while_hashing(monkeypatch, append if change == "append" else rewrite)
+    _change_while_reading(monkeypatch, when, append if how == "append" else rewrite)
     (r,) = load(con, tmp_path, "claims", "run-1")
     assert r.status == "rejected" and "changed while it was being read" in r.message and r.sha256 is None
     assert con.execute("select count(*) from raw.claims").fetchone()[0] == 0
+    assert con.execute("select count(*) from staging.claims").fetchone()[0] == 0
     monkeypatch.undo()
     (r,) = load(con, tmp_path, "claims", "run-2")  # the writer is done: the whole file loads
     assert r.status == "loaded" and r.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
-    assert r.rows_loaded == (200 if change == "append" else 100)
+    assert r.rows_loaded == (200 if how == "append" else 100)
+    assert con.execute("select min(paid_amount) from staging.claims").fetchone()[0] == Decimal(
+        "2082500.00" if how == "append" else "20.00")
 
 
-def test_what_loads_is_the_snapshot_of_the_bytes_hashed_not_the_file_as_it_is_later(tmp_path, con, monkeypatch):
+def test_a_file_replaced_after_it_was_opened_loads_the_content_hashed(tmp_path, con, monkeypatch):
     path = write_csv(tmp_path, "claims", "f.csv", [row("claims", paid_amount="2082500.00")])
-    real = loader.take_snapshot
-
-    def snapshot_then_change(*args):
-        taken = real(*args)
-        path.write_text(csv_text([row("claims", paid_amount="20.00")]))  # after the copy: not this run's
-        return taken
-
-    monkeypatch.setattr(loader, "take_snapshot", snapshot_then_change)
     original = hashlib.sha256(path.read_bytes()).hexdigest()
-    (r,) = load(con, tmp_path, "claims")
-    assert r.sha256 == original
-    assert con.execute("select paid_amount from staging.claims").fetchall() == [(Decimal("2082500.00"),)]
+
+    def replace() -> None:  # an uploader renaming its finished file over the old one
+        newer = write_csv(tmp_path, "claims", ".upload.tmp", [row("claims", paid_amount="20.00")])
+        os.replace(newer, path)
+
+    _change_while_reading(monkeypatch, "after hashing", replace)
+    (r,) = load(con, tmp_path, "claims", "run-1")
+    # the file opened is read to the end whatever its name now points to; the replaced inode's
+    # change time moves when it loses its name, so Linux file systems leave it for the next run
+    paid = con.execute("select paid_amount from staging.claims").fetchall()
+    assert ((r.status, r.sha256, paid) == ("loaded", original, [(Decimal("2082500.00"),)])
+            or (r.status, paid) == ("rejected", []))
+    monkeypatch.undo()
+    (r,) = load(con, tmp_path, "claims", "run-2")  # the replacement is new content: it loads next
+    assert r.status == "loaded"
+    assert con.execute("select paid_amount from staging.claims").fetchall() == [(Decimal("20.00"),)]
+
+
+@pytest.mark.parametrize("kind", ["csv", "parquet"])
+def test_deliveries_of_the_same_size_and_mtime_each_load_their_own_rows(tmp_path, con, kind):
+    (tmp_path / "clinical_events").mkdir()
+    paths = []
+    for name, event_id in [("a", "E1"), ("b", "E2")]:
+        path = tmp_path / "clinical_events" / f"{name}.{kind}"
+        r = row("clinical_events", event_id=event_id)
+        if kind == "csv":
+            path.write_text(csv_text([r]))
+        else:
+            pq.write_table(pa.table({k: [v] for k, v in r.items()}), path)
+        paths.append(path)
+    st = paths[0].stat()
+    os.utime(paths[1], ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert paths[0].stat().st_size == paths[1].stat().st_size
+    load(con, tmp_path, "clinical_events")
+    assert con.execute("select _file_path, event_id from raw.clinical_events order by 1").fetchall() == [
+        (f"clinical_events/a.{kind}", "E1"), (f"clinical_events/b.{kind}", "E2")]
 
 
 # --------------------------------------------------------------------------- the landing zone

@@ -25,7 +25,7 @@ import difflib
 import json
 import re
 from decimal import Decimal
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Annotated, Any, Literal
 
 import duckdb
@@ -415,8 +415,9 @@ def store_contract(con: duckdb.DuckDBPyConnection, contract: Contract, trees: li
 
 def load_contracts(con: duckdb.DuckDBPyConnection, landing: Path, run_id: str) -> list[FileResult]:
     def load_one(path: Path, rel_path: str, sha: str, seq: int) -> FileResult:
-        if path.suffix.lower() not in CONTRACT_SUFFIXES:
-            raise FileRejected(f"unsupported file type {path.suffix or '(none)'!r}: a contract must be .yaml or .yml")
+        suffix = PurePosixPath(rel_path).suffix.lower()
+        if suffix not in CONTRACT_SUFFIXES:
+            raise FileRejected(f"unsupported file type {suffix or '(none)'!r}: a contract must be .yaml or .yml")
         if path.stat().st_size > MAX_CONTRACT_BYTES:
             raise FileRejected(f"larger than {MAX_CONTRACT_BYTES // 1024} KiB: a contract is a page of YAML; "
                                "deliver the contract file itself")

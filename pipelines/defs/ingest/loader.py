@@ -3,10 +3,11 @@
 Per file (spec/feeds.md):
 - identity is the SHA-256 of the content, read every run: content already
   loaded is skipped (`skipped_duplicate`), whatever the file's name;
-- a new file is copied to a private snapshot and loaded from it, so DuckDB
-  never sees the file's own name (no character of a name is a glob pattern) and
-  what loads is exactly the bytes hashed; a file that changes while it is read
-  (still being written) is left for the next run;
+- a new file is opened once, hashed, and given to DuckDB by a literal name of
+  the open file, never by its own name (no character of a name is a glob
+  pattern); it is hashed again after the load, so what loads is exactly the
+  bytes hashed, and a file that changes while it is read (still being written)
+  is rolled back and left for the next run;
 - links are never followed, and nothing in the landing zone is dropped without a
   load-log row: links, pipes and files outside the feed folders are `rejected`
   with where the file should go (survey_landing);
@@ -41,7 +42,6 @@ import io
 import os
 import re
 import stat
-import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -237,9 +237,6 @@ def log_file(con: duckdb.DuckDBPyConnection, r: FileResult, run_id: str, deliver
 
 # --------------------------------------------------------------------------- reading one file
 
-CHUNK = 1 << 20
-
-
 def _open_file(path: Path) -> BinaryIO:
     """Open a landing file for reading, never through a link put in its place since it was listed."""
     try:
@@ -253,36 +250,33 @@ def _open_file(path: Path) -> BinaryIO:
     return f
 
 
-def _fingerprint(st: os.stat_result) -> tuple:
+def _fingerprint(f: BinaryIO) -> tuple:
     # any write changes the size or the change time (ctime cannot be set back, unlike the mtime)
-    return st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino
+    st = os.fstat(f.fileno())
+    return st.st_size, st.st_mtime_ns, st.st_ctime_ns
 
 
-def sha256_file(path: Path) -> tuple[str, tuple]:
-    """The SHA-256 of the file's content, and its fingerprint before it was read."""
-    with _open_file(path) as f:
-        before = _fingerprint(os.fstat(f.fileno()))
-        return hashlib.file_digest(f, "sha256").hexdigest(), before
+def _sha256(f: BinaryIO) -> str:
+    f.seek(0)
+    return hashlib.file_digest(f, "sha256").hexdigest()
+
+
+def literal_path(f: BinaryIO) -> Path:
+    """A name for the open file that DuckDB reads literally: no character of a delivered name
+    (`[`, `*`, `?`, `{`) can act as a glob, and a file renamed or replaced since it was opened
+    and hashed is still the one read (Linux's /proc/self/fd)."""
+    return Path(f"/proc/self/fd/{f.fileno()}")
 
 
 class FileChanged(Exception):
     """The file changed while it was read: it is still being written."""
 
 
-def take_snapshot(path: Path, sha: str, before: tuple, into: Path) -> Path:
-    """Copy the file to `into`, a private name DuckDB reads literally, and make sure the copy is
-    exactly the content hashed as `sha`; a file that changed since (a delivery still being written)
-    raises FileChanged. So what loads is always exactly the bytes whose SHA-256 the load log records."""
-    digest = hashlib.sha256()
-    with _open_file(path) as src, into.open("wb") as dst:
-        while chunk := src.read(CHUNK):
-            digest.update(chunk)
-            dst.write(chunk)
-        after = _fingerprint(os.fstat(src.fileno()))
-    if digest.hexdigest() != sha or after != before:
-        into.unlink()
+def check_unchanged(f: BinaryIO, sha: str, before: tuple) -> None:
+    """Raise FileChanged unless the open file is still exactly the content hashed as `sha`:
+    then what DuckDB read from it is those bytes."""
+    if _fingerprint(f) != before or _sha256(f) != sha:
         raise FileChanged
-    return into
 
 
 # A header naming a few dozen columns is a few hundred characters.
@@ -349,7 +343,7 @@ PARQUET_UNREADABLE = "not a readable Parquet file (truncated, damaged or not Par
 def _source_relation(path: Path, kind: str, feed: Feed, con: duckdb.DuckDBPyConnection) -> tuple[str, list[str], dict[str, int]]:
     """A SQL relation over the file whose columns are c0..cN (all text), the header, and the mapping.
 
-    `path` is a snapshot's private name: DuckDB reads it literally (no character of it is a glob)."""
+    `path` is the file's literal_path: DuckDB reads it literally (no character of it is a glob)."""
     p = _sql_str(path.as_posix())
     if kind == "csv":
         header = _csv_header(path)
@@ -405,11 +399,10 @@ def describe_read_error(e: duckdb.Error) -> str:
 def load_tabular_file(
     con: duckdb.DuckDBPyConnection, feed: Feed, path: Path, rel_path: str, sha: str, delivery_seq: int, run_id: str
 ) -> FileResult:
-    kind = TABULAR_SUFFIXES.get(path.suffix.lower())
+    suffix = PurePosixPath(rel_path).suffix.lower()
+    kind = TABULAR_SUFFIXES.get(suffix)
     if kind is None:
-        raise FileRejected(
-            f"unsupported file type {path.suffix or '(none)'!r}: a {feed.name} delivery must be .csv or .parquet"
-        )
+        raise FileRejected(f"unsupported file type {suffix or '(none)'!r}: a {feed.name} delivery must be .csv or .parquet")
     source, header, mapping = _source_relation(path, kind, feed, con)
 
     raw_cols = [f'"{c}"' for c in feed.column_names]
@@ -516,12 +509,6 @@ def _numbered_delivery(con: duckdb.DuckDBPyConnection, feed: Feed, delivery_seq:
     )
 
 
-def _snapshot_name(rel_path: str) -> str:
-    """The private name of a file's snapshot: `delivery` and the file's suffix (what says its type)."""
-    suffix = PurePosixPath(rel_path).suffix.lower()
-    return "delivery" + (suffix if re.fullmatch(r"\.[a-z0-9]{1,16}", suffix) else "")
-
-
 def load_files(
     con: duckdb.DuckDBPyConnection,
     landing: Path,
@@ -531,12 +518,13 @@ def load_files(
 ) -> list[FileResult]:
     """The per-file protocol shared by every feed, in delivery order.
 
-    Content already loaded is skipped. Every other file is copied to a private snapshot, checked
-    to be the content hashed (a file still being written is left for the next run), and loaded
-    from the snapshot by `load_one(snapshot, rel_path, sha, delivery_seq)` in its own transaction.
-    A `FileRejected` rolls the file back and logs it as rejected (not loaded, so fixed content
-    loads later); any other error rolls back and fails the run. Links and other entries that are
-    not regular files get a rejected row and are never opened.
+    Content already loaded is skipped. Every other file is loaded by
+    `load_one(source, rel_path, sha, delivery_seq)` in its own transaction, where `source` is a
+    literal name for the file opened and hashed (literal_path); the file's type is the suffix of
+    `rel_path`. A file that changed while it was read (still being written) is rolled back and
+    left for the next run. A `FileRejected` rolls the file back and logs it as rejected (not
+    loaded, so fixed content loads later); any other error rolls back and fails the run. Links
+    and other entries that are not regular files get a rejected row and are never opened.
     """
     files, not_read = _feed_files(landing, feed_name)
     results: list[FileResult] = list(not_read)
@@ -552,49 +540,47 @@ def load_files(
                     log_file(con, s, run_id, None)
             pending.clear()
 
-    with tempfile.TemporaryDirectory(prefix="oba-snapshot-") as tmp:
-        for path in files:
-            rel_path = path.relative_to(landing).as_posix()
-            r = _load_file(con, path, rel_path, feed_name, loaded, Path(tmp) / _snapshot_name(rel_path),
-                           load_one, run_id, log_pending)
-            if r.status == "loaded":
-                loaded.add(r.sha256)
-            else:
-                pending.append(r)
-            results.append(r)
+    for path in files:
+        rel_path = path.relative_to(landing).as_posix()
+        r = _load_file(con, path, rel_path, feed_name, loaded, load_one, run_id, log_pending)
+        if r.status == "loaded":
+            loaded.add(r.sha256)
+        else:
+            pending.append(r)
+        results.append(r)
     log_pending()
     return results
 
 
-def _load_file(con, path: Path, rel_path: str, feed_name: str, loaded: set[str], snapshot: Path,
+def _load_file(con, path: Path, rel_path: str, feed_name: str, loaded: set[str],
                load_one: Callable[[Path, str, str, int], FileResult], run_id: str,
                log_pending: Callable[[], None]) -> FileResult:
     """One file of load_files: its result, logged already when it loaded."""
-    sha = None
     try:
-        sha, before = sha256_file(path)
+        f = _open_file(path)
+    except FileRejected as e:
+        return FileResult(rel_path, feed_name, None, "rejected", message=f"{rel_path}: {e}")
+    with f:
+        before = _fingerprint(f)
+        sha = _sha256(f)
         if sha in loaded:
             return FileResult(rel_path, feed_name, sha, "skipped_duplicate", 0, 0, 0,
                               "content already loaded (same SHA-256); nothing to do")
-        take_snapshot(path, sha, before, snapshot)
-    except FileChanged:
-        return FileResult(rel_path, feed_name, None, "rejected", message=(
-            f"{rel_path}: changed while it was being read (still being written?); not loaded: "
-            "the next run reads it again"))
-    except FileRejected as e:
-        return FileResult(rel_path, feed_name, sha, "rejected", message=f"{rel_path}: {e}")
-    log_pending()
-    seq = next_delivery_seq(con)
-    try:
-        with transaction(con):
-            r = load_one(snapshot, rel_path, sha, seq)
-            log_file(con, r, run_id, seq)
-        return r
-    except FileRejected as e:
-        # the transaction rolled the file back; its rejection is logged with the others
-        return FileResult(rel_path, feed_name, sha, "rejected", message=f"{rel_path}: {e}")
-    finally:
-        snapshot.unlink(missing_ok=True)
+        log_pending()
+        seq = next_delivery_seq(con)
+        try:
+            with transaction(con):
+                r = load_one(literal_path(f), rel_path, sha, seq)
+                check_unchanged(f, sha, before)
+                log_file(con, r, run_id, seq)
+            return r
+        except FileRejected as e:
+            # the transaction rolled the file back; its rejection is logged with the others
+            return FileResult(rel_path, feed_name, sha, "rejected", message=f"{rel_path}: {e}")
+        except FileChanged:
+            return FileResult(rel_path, feed_name, None, "rejected", message=(
+                f"{rel_path}: changed while it was being read (still being written?); not loaded: "
+                "the next run reads it again"))
 
 
 def load_feed(con: duckdb.DuckDBPyConnection, feed_name: str, landing: Path, run_id: str) -> list[FileResult]:
