@@ -118,42 +118,35 @@ def _feed_folder(landing: Path, feed: str) -> Path | None:
     return folder if folder.is_dir() and not folder.is_symlink() else None
 
 
-def discover(landing: Path, feed: str) -> list[Path]:
-    """The feed's regular files in delivery order (lexical order of their path). Hidden files are ignored."""
-    folder = _feed_folder(landing, feed)
-    if folder is None:
-        return []
-    return sorted((p for p, kind in _entries(folder) if kind == "file"), key=lambda p: p.relative_to(landing).as_posix())
-
-
-def _not_read(landing: Path, path: Path, kind: str, feed: str) -> FileResult:
-    """The load-log row of an entry that is not read, saying why and where its file should be."""
-    rel = path.relative_to(landing).as_posix()
-    if kind == "link":
-        why = ("is a symbolic link; links are not followed (one could lead outside the landing zone): "
-               "put the file itself here")
-    elif kind == "other":
-        why = "is not a regular file (a pipe, socket or device); deliver a file"
-    elif kind == "unreadable folder":
-        why = "is a folder the pipeline may not list; give its user permission to read it"
-    else:
-        why = "is an empty folder"
-    return FileResult(rel, feed, None, "rejected", message=f"{rel}: {why}")
+# Why an entry of a feed folder is not read, and what to do about it.
+NOT_READ = {
+    "link": "is a symbolic link; links are not followed (one could lead outside the landing zone): "
+            "put the file itself here",
+    "other": "is not a regular file (a pipe, socket or device); deliver a file",
+    "unreadable folder": "is a folder the pipeline may not list; give its user permission to read it",
+}
 
 
 def _feed_files(landing: Path, feed: str) -> tuple[list[Path], list[FileResult]]:
-    """The feed's files in delivery order, and the rows of the entries of its folder that are not read."""
+    """The feed's files in delivery order (lexical order of their path), and a rejected row for
+    each entry of its folder that is not read. An empty folder is no delivery."""
     folder = _feed_folder(landing, feed)
     if folder is None:
         return [], []
     files, not_read = [], []
     for path, kind in _entries(folder):
+        rel = path.relative_to(landing).as_posix()
         if kind == "file":
             files.append(path)
-        elif kind != "empty folder":
-            not_read.append(_not_read(landing, path, kind, feed))
+        elif kind in NOT_READ:
+            not_read.append(FileResult(rel, feed, None, "rejected", message=f"{rel}: {NOT_READ[kind]}"))
     files.sort(key=lambda p: p.relative_to(landing).as_posix())
     return files, not_read
+
+
+def discover(landing: Path, feed: str) -> list[Path]:
+    """The feed's regular files in delivery order. Hidden files are ignored."""
+    return _feed_files(landing, feed)[0]
 
 
 class LandingZoneError(Exception):
@@ -188,7 +181,8 @@ def survey_landing(landing: Path, feeds: list[str]) -> list[FileResult]:
         path = Path(entry.path)
         if entry.name in feeds:
             if entry.is_symlink():
-                rows.append(_not_read(landing, path, "link", entry.name))
+                rows.append(FileResult(entry.name, entry.name, None, "rejected",
+                                       message=f"{entry.name}: {NOT_READ['link']}"))
             elif not entry.is_dir():
                 rows.append(FileResult(entry.name, entry.name, None, "rejected",
                                        message=f"{entry.name}: is a file where the {entry.name}/ folder should be; "
