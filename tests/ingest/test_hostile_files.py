@@ -339,3 +339,30 @@ def test_a_folder_the_pipeline_may_not_list_gets_a_row(tmp_path, con, monkeypatc
     assert results["claims/good.csv"][0] == "loaded"
     assert results["claims/locked"] == ("rejected", "claims/locked: is a folder the pipeline may not list; "
                                                     "give its user permission to read it")
+
+
+def test_no_mangling_of_a_csv_file_gets_its_text_into_a_message(tmp_path, con):
+    """200 seeded corruptions (stray quotes, commas, line breaks, bad bytes, NULs, truncation) of
+    a file whose every cell holds a member id: each is loaded or rejected, and no message or
+    quarantine reason quotes any of it."""
+    import random
+
+    rng = random.Random(20)
+    rows = [row("clinical_events", event_id=f"E{i}", member_id=SECRET) for i in range(5)]
+    clean = csv_text(rows).encode()
+    pieces = [b'"', b",", b"\n", b"\r", b"\r\n", b"\xff", b"\xc3", b"\x00", b'""', b"\t", b"\xef\xbb\xbf"]
+    for i in range(200):
+        data = bytearray(clean)
+        for _ in range(rng.randint(1, 4)):
+            at = rng.randrange(len(data) + 1)
+            if rng.random() < 0.15:
+                del data[at:]  # truncated
+            else:
+                data[at:at] = rng.choice(pieces)
+        write_text(tmp_path, "clinical_events", f"f{i:03d}.csv", bytes(data))
+    results = load(con, tmp_path, "clinical_events")
+    assert len(results) == 200 and {r.status for r in results} <= {"loaded", "rejected", "skipped_duplicate"}
+    assert any(r.status == "rejected" for r in results) and any(r.status == "loaded" for r in results)
+    texts = con.execute("select coalesce(string_agg(message, ' '), '') from audit.load_log").fetchone()[0]
+    texts += con.execute("select coalesce(string_agg(reason, ' '), '') from audit.quarantine").fetchone()[0]
+    assert SECRET[:5] not in texts and SECRET[-5:] not in texts
