@@ -49,13 +49,15 @@ INVISIBLE_AT_ENDS = "^[\\s\\p{Z}\\p{C}]+|[\\s\\p{Z}\\p{C}]+$"
 def trimmed(x: str) -> str:
     """SQL for the value `x` without its blank ends, NULL when nothing is left (feeds.md: a blank cell is missing).
 
-    Most values start and end with a printable ASCII character once spaces are trimmed; only the
-    others take the regular expression (it would cost a 10M-line claims file several seconds).
+    Most values start and end with a printable ASCII character, as delivered or once spaces are
+    trimmed; only the others take the regular expression, which on every value would cost a
+    10M-line claims file several seconds.
     """
-    v = f"trim({x})"
+    def plain(v: str) -> str:
+        return f"ascii({v}) between 33 and 126 and ascii(right({v}, 1)) between 33 and 126"
+
     return (
-        f"case when {v} = '' then null "
-        f"when ascii({v}) between 33 and 126 and ascii(right({v}, 1)) between 33 and 126 then {v} "
+        f"case when {plain(x)} then {x} when {plain(f'trim({x})')} then trim({x}) "
         f"else nullif(regexp_replace({x}, '{INVISIBLE_AT_ENDS}', '', 'g'), '') end"
     )
 
