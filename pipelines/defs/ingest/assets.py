@@ -8,7 +8,6 @@ import dagster as dg
 from pipelines.defs.ingest.contracts import load_contracts
 from pipelines.defs.ingest.feeds import FEEDS
 from pipelines.defs.ingest.loader import FileResult, load_feed
-from pipelines.defs.quality.gx_suites import import_gx_in_background
 from pipelines.warehouse import WarehouseResource
 
 
@@ -20,8 +19,6 @@ from pipelines.warehouse import WarehouseResource
     pool="warehouse",
 )
 def warehouse_build(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
-    # the quality checks need GX (about 2 s to import): import it while the feeds load
-    import_gx_in_background()
     warehouse.prepare_build()
     with warehouse.connect() as con:
         con.execute(

@@ -8,10 +8,13 @@ stays as it was. Non-blocking expectations only warn.
 """
 
 
+from pathlib import Path
+
 import dagster as dg
 
 from pipelines.defs.ingest.feeds import FEEDS
-from pipelines.defs.quality.gx_suites import SuiteOutcome, validate, write_html
+from pipelines.defs.quality.gx_suites import SuiteOutcome, validate
+from pipelines.defs.quality.page import check_name
 from pipelines.warehouse import WarehouseResource
 
 # pandas only at the edge: a batch larger than this is validated on a
@@ -21,8 +24,8 @@ MAX_BATCH_ROWS = 50_000
 
 def new_rows_frame(con, feed: str, run_id: str):
     """The current rows of staging.<feed> whose delivery this run loaded, without
-    `_file_path` and with list columns as text, plus `payer_has_contract` (lets a
-    suite judge OBA identifiers only where a contract exists). Above
+    `_file_path` and with list columns as text, plus `payer_has_contract` for a feed
+    with a payer (lets a suite judge OBA identifiers only where a contract exists). Above
     MAX_BATCH_ROWS, a repeatable sample.
 
     The run's deliveries are inlined as literals so DuckDB skips, by their
@@ -39,6 +42,8 @@ def new_rows_frame(con, feed: str, run_id: str):
         sampled = (f"select rid from (select rowid as rid from staging.{feed} where {delivered}) "
                    f"using sample reservoir({MAX_BATCH_ROWS} rows) repeatable (42)")
         new_rows += f" and rowid in ({sampled})"
+    if "payer_id" not in FEEDS[feed].column_names:
+        return con.execute(new_rows).df()
     return con.execute(
         f"""select *, payer_id in (select payer_id from staging.contracts) as payer_has_contract
             from ({new_rows})"""
@@ -79,19 +84,37 @@ def files_loaded(con, feed: str, run_id: str) -> int:
     ).fetchall()[0][0]
 
 
-def quality_page(warehouse: WarehouseResource):
+def quality_page(warehouse: WarehouseResource) -> Path:
+    """Where analysts find the data-quality page of the run that published the warehouse."""
     return warehouse.published_path.parent / "quality" / f"{warehouse.published_path.stem}_quality.html"
 
 
-# The suites validated so far in the current run, for its results page. Only the
-# current run is kept: a long-lived Dagster process must not grow with every run.
-_current_run: dict[str, dict[str, SuiteOutcome]] = {}
+def quality_build_page(warehouse: WarehouseResource) -> Path:
+    """Where a run writes its data-quality page until it publishes: beside its build file."""
+    return warehouse.build_path.with_name(warehouse.build_path.name + ".quality.html")
+
+
+EXPECTATION_COLUMNS = dg.TableSchema(columns=[
+    dg.TableColumn("result", "string"),
+    dg.TableColumn("expectation", "string"),
+    dg.TableColumn("found", "string"),
+    dg.TableColumn("blocking", "bool"),
+])
+
+
+def _expectations_table(outcome: SuiteOutcome) -> dg.TableMetadataValue:
+    """Every expectation with its result: what the UI shows and the data-quality page reads back."""
+    return dg.MetadataValue.table(
+        records=[dg.TableRecord({"result": o.result, "expectation": o.expectation, "found": o.found,
+                                 "blocking": o.blocking}) for o in outcome.outcomes],
+        schema=EXPECTATION_COLUMNS,
+    )
 
 
 def _gx_check(feed: str) -> dg.AssetChecksDefinition:
     @dg.asset_check(
         asset=dg.AssetKey(["staging", feed]),
-        name=f"gx_{feed}",
+        name=check_name(feed),
         blocking=True,
         description=f"Great Expectations suite expectations/{feed}.json on the rows this run loaded.",
     )
@@ -102,21 +125,14 @@ def _gx_check(feed: str) -> dg.AssetChecksDefinition:
                 return dg.AssetCheckResult(passed=True, metadata={"files_loaded": 0, "note": "no new files"})
             df = new_rows_frame(con, feed, context.run.run_id)
         outcome = validate(feed, df)
-        run_id = context.run.run_id
-        if run_id not in _current_run:
-            _current_run.clear()
-        outcomes = _current_run.setdefault(run_id, {})
-        outcomes[feed] = outcome
-        page = write_html(outcomes, quality_page(warehouse), f"Data quality, run {context.run.run_id}")
         failed = outcome.blocking_failures
         warned = outcome.warnings
         metadata = {
             "files_loaded": n_files,
             "rows_validated": outcome.rows,
-            "expectations": len(outcome.outcomes),
             "blocking_failures": dg.MetadataValue.md("\n".join(f"- {outcome.describe(o)}" for o in failed) or "none"),
             "warnings": dg.MetadataValue.md("\n".join(f"- {outcome.describe(o)}" for o in warned) or "none"),
-            "results_page": dg.MetadataValue.path(str(page)),
+            "expectations": _expectations_table(outcome),
         }
         return dg.AssetCheckResult(
             passed=not failed and not warned,
