@@ -4,7 +4,9 @@ Each check validates the rows this run newly loaded into the feed (the current
 rows whose delivery arrived in this run). A failed blocking expectation fails
 the check with severity ERROR, and the check is `blocking=True`, so nothing
 downstream (marts, publishing) runs on a bad delivery; the published warehouse
-stays as it was. Non-blocking expectations only warn.
+stays as it was. Non-blocking expectations only warn. Each check's metadata holds
+every expectation with its result: the Dagster UI shows it, and the publish step
+reads it back for the run's data-quality page (page.py).
 """
 
 
@@ -24,8 +26,8 @@ MAX_BATCH_ROWS = 50_000
 
 def new_rows_frame(con, feed: str, run_id: str):
     """The current rows of staging.<feed> whose delivery this run loaded, without
-    `_file_path` and with list columns as text, plus `payer_has_contract` for a feed
-    with a payer (lets a suite judge OBA identifiers only where a contract exists). Above
+    `_file_path` and with list columns as text, plus `payer_has_contract` (lets a
+    suite judge OBA identifiers only where a contract exists). Above
     MAX_BATCH_ROWS, a repeatable sample.
 
     The run's deliveries are inlined as literals so DuckDB skips, by their
@@ -42,8 +44,6 @@ def new_rows_frame(con, feed: str, run_id: str):
         sampled = (f"select rid from (select rowid as rid from staging.{feed} where {delivered}) "
                    f"using sample reservoir({MAX_BATCH_ROWS} rows) repeatable (42)")
         new_rows += f" and rowid in ({sampled})"
-    if "payer_id" not in FEEDS[feed].column_names:
-        return con.execute(new_rows).df()
     return con.execute(
         f"""select *, payer_id in (select payer_id from staging.contracts) as payer_has_contract
             from ({new_rows})"""
