@@ -4,8 +4,9 @@ The reports are written before the warehouse is published, into a folder beside
 the build file, so that a report that cannot be written fails the run while the
 published warehouse and the published reports are still last night's (spec
 outputs.md: a run that fails leaves the last published file untouched). Publishing
-replaces the warehouse file atomically, then moves each new report over its
-predecessor (each move atomic too).
+replaces the warehouse file atomically, then moves the run's data-quality page
+and each new report over its predecessor (each move atomic too). The page, too,
+is written beside the build file just before publishing (pipelines/defs/quality/page.py).
 """
 
 
@@ -16,6 +17,8 @@ from pathlib import Path
 
 import dagster as dg
 
+from pipelines.defs.quality.checks import quality_build_page, quality_page
+from pipelines.defs.quality.page import check_results, install_page, write_page
 from pipelines.warehouse import WarehouseResource
 
 
@@ -86,20 +89,24 @@ def publish_asset(upstream: list[dg.AssetKey]) -> dg.AssetsDefinition:
         group_name="publish",
         kinds={"duckdb"},
         description="Checkpoints the build file and atomically replaces the published warehouse with it, "
-        "then moves the run's reports into place. Runs only when every upstream asset and blocking "
-        "check succeeded and every report was written.",
+        "then moves the run's data-quality page and reports into place. Runs only when every upstream asset "
+        "and blocking check succeeded and every report was written.",
         pool="warehouse",
     )
     def _publish(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+        built_page, page = quality_build_page(warehouse), quality_page(warehouse)
         with warehouse.connect() as con:
             con.execute(
                 "update audit.runs set finished_at = ?, status = 'published' where run_id = ?",
                 [dt.datetime.now(dt.timezone.utc).replace(tzinfo=None), context.run.run_id],
             )
+            write_page(con, context.run.run_id, check_results(context.instance, context.run.run_id), built_page, page)
         built, published = reports_build_dir(warehouse), reports_dir(warehouse)
         check_reports_target(built, published)
         path = warehouse.publish()
+        install_page(built_page, page)
         reports = install_reports(built, published)
-        return dg.MaterializeResult(metadata={"path": dg.MetadataValue.path(str(path)), "reports": len(reports)})
+        return dg.MaterializeResult(metadata={"path": dg.MetadataValue.path(str(path)), "reports": len(reports),
+                                              "data_quality_page": dg.MetadataValue.path(str(page))})
 
     return _publish

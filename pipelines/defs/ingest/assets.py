@@ -8,7 +8,6 @@ import dagster as dg
 from pipelines.defs.ingest.contracts import load_contracts
 from pipelines.defs.ingest.feeds import ALL_FEEDS, FEEDS
 from pipelines.defs.ingest.loader import FileResult, check_landing, load_feed, log_file, survey_landing
-from pipelines.defs.quality.gx_suites import import_gx_in_background
 from pipelines.warehouse import WarehouseResource
 
 
@@ -21,8 +20,6 @@ from pipelines.warehouse import WarehouseResource
     pool="warehouse",
 )
 def warehouse_build(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
-    # the quality checks need GX (about 2 s to import): import it while the feeds load
-    import_gx_in_background()
     check_landing(warehouse.landing, ALL_FEEDS)  # the wrong folder fails the run before anything is built
     warehouse.prepare_build()
     outside = survey_landing(warehouse.landing, ALL_FEEDS)

@@ -39,6 +39,15 @@ MOTOR_MILESTONES = [
 
 
 @dataclass(frozen=True)
+class RangeBy:
+    """Inclusive ranges of a column chosen by the value of another column: `ranges` holds
+    (value of `column`, min, max); a row whose `column` has no listed value has no range."""
+
+    column: str
+    ranges: tuple[tuple[str, int, int], ...]
+
+
+@dataclass(frozen=True)
 class Col:
     name: str
     type: str
@@ -51,8 +60,8 @@ class Col:
     # SQL boolean over the *typed* columns (t.<col>) saying when a non-required
     # column is required after all (e.g. original_claim_id on a 7 or 8).
     required_when: str | None = None
-    # Range depending on another column: SQL expressions over typed columns.
-    range_sql: str | None = None
+    # Ranges that depend on another column's value (a score's range is its instrument's).
+    range_by: RangeBy | None = None
     description: str = ""
 
 
@@ -145,12 +154,9 @@ FEEDS: dict[str, Feed] = {
                 Col("instrument", "code", True, codes=tuple(INSTRUMENTS)),
                 Col("score", "integer",
                     required_when="t.instrument in ('CHOP-INTEND', 'HFMSE', 'RHS')",
-                    range_sql=(
-                        "case t.instrument when 'CHOP-INTEND' then t.score between 0 and 64 "
-                        "when 'HFMSE' then t.score between 0 and 66 "
-                        "when 'RHS' then t.score between 0 and 69 else true end"
-                    ),
-                    description="Score of a scored instrument (CHOP-INTEND 0-64, HFMSE 0-66, RHS 0-69)"),
+                    range_by=RangeBy("instrument", tuple((i, lo, hi) for i, (lo, hi) in SCORED_INSTRUMENTS.items())),
+                    description="Score of a scored instrument ("
+                    + ", ".join(f"{i} {lo}-{hi}" for i, (lo, hi) in SCORED_INSTRUMENTS.items()) + ")"),
                 Col("milestone", "code", codes=tuple(MOTOR_MILESTONES),
                     required_when="t.instrument = 'MOTOR_MILESTONE'"),
                 Col("achieved", "boolean", required_when="t.instrument = 'MOTOR_MILESTONE'"),

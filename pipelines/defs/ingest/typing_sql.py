@@ -124,8 +124,10 @@ def typed_expr(col: Col, v: str) -> str:
 
 def range_expr(col: Col) -> str | None:
     """SQL true when the typed value (t.<col>) is in range; None when no range."""
-    if col.range_sql:
-        return col.range_sql
+    if col.range_by:
+        by = col.range_by
+        whens = " ".join(f"when {_lit(value)} then t.{col.name} between {lo} and {hi}" for value, lo, hi in by.ranges)
+        return f"case t.{by.column} {whens} else true end"
     conds = []
     ref = f't."{col.name}"'
     if col.min is not None:

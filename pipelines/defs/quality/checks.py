@@ -4,14 +4,19 @@ Each check validates the rows this run newly loaded into the feed (the current
 rows whose delivery arrived in this run). A failed blocking expectation fails
 the check with severity ERROR, and the check is `blocking=True`, so nothing
 downstream (marts, publishing) runs on a bad delivery; the published warehouse
-stays as it was. Non-blocking expectations only warn.
+stays as it was. Non-blocking expectations only warn. Each check's metadata holds
+every expectation with its result: the Dagster UI shows it, and the publish step
+reads it back for the run's data-quality page (page.py).
 """
 
+
+from pathlib import Path
 
 import dagster as dg
 
 from pipelines.defs.ingest.feeds import FEEDS
-from pipelines.defs.quality.gx_suites import SuiteOutcome, validate, write_html
+from pipelines.defs.quality.gx_suites import SuiteOutcome, validate
+from pipelines.defs.quality.page import check_name
 from pipelines.warehouse import WarehouseResource
 
 # pandas only at the edge: a batch larger than this is validated on a
@@ -79,19 +84,37 @@ def files_loaded(con, feed: str, run_id: str) -> int:
     ).fetchall()[0][0]
 
 
-def quality_page(warehouse: WarehouseResource):
+def quality_page(warehouse: WarehouseResource) -> Path:
+    """Where analysts find the data-quality page of the run that published the warehouse."""
     return warehouse.published_path.parent / "quality" / f"{warehouse.published_path.stem}_quality.html"
 
 
-# The suites validated so far in the current run, for its results page. Only the
-# current run is kept: a long-lived Dagster process must not grow with every run.
-_current_run: dict[str, dict[str, SuiteOutcome]] = {}
+def quality_build_page(warehouse: WarehouseResource) -> Path:
+    """Where a run writes its data-quality page until it publishes: beside its build file."""
+    return warehouse.build_path.with_name(warehouse.build_path.name + ".quality.html")
+
+
+EXPECTATION_COLUMNS = dg.TableSchema(columns=[
+    dg.TableColumn("result", "string"),
+    dg.TableColumn("expectation", "string"),
+    dg.TableColumn("found", "string"),
+    dg.TableColumn("blocking", "bool"),
+])
+
+
+def _expectations_table(outcome: SuiteOutcome) -> dg.TableMetadataValue:
+    """Every expectation with its result: what the UI shows and the data-quality page reads back."""
+    return dg.MetadataValue.table(
+        records=[dg.TableRecord({"result": o.result, "expectation": o.expectation, "found": o.found,
+                                 "blocking": o.blocking}) for o in outcome.outcomes],
+        schema=EXPECTATION_COLUMNS,
+    )
 
 
 def _gx_check(feed: str) -> dg.AssetChecksDefinition:
     @dg.asset_check(
         asset=dg.AssetKey(["staging", feed]),
-        name=f"gx_{feed}",
+        name=check_name(feed),
         blocking=True,
         description=f"Great Expectations suite expectations/{feed}.json on the rows this run loaded.",
     )
@@ -102,21 +125,14 @@ def _gx_check(feed: str) -> dg.AssetChecksDefinition:
                 return dg.AssetCheckResult(passed=True, metadata={"files_loaded": 0, "note": "no new files"})
             df = new_rows_frame(con, feed, context.run.run_id)
         outcome = validate(feed, df)
-        run_id = context.run.run_id
-        if run_id not in _current_run:
-            _current_run.clear()
-        outcomes = _current_run.setdefault(run_id, {})
-        outcomes[feed] = outcome
-        page = write_html(outcomes, quality_page(warehouse), f"Data quality, run {context.run.run_id}")
         failed = outcome.blocking_failures
         warned = outcome.warnings
         metadata = {
             "files_loaded": n_files,
             "rows_validated": outcome.rows,
-            "expectations": len(outcome.outcomes),
             "blocking_failures": dg.MetadataValue.md("\n".join(f"- {outcome.describe(o)}" for o in failed) or "none"),
             "warnings": dg.MetadataValue.md("\n".join(f"- {outcome.describe(o)}" for o in warned) or "none"),
-            "results_page": dg.MetadataValue.path(str(page)),
+            "expectations": _expectations_table(outcome),
         }
         return dg.AssetCheckResult(
             passed=not failed and not warned,
