@@ -1,29 +1,33 @@
 # Two commands do everything on a fresh machine with Python >= 3.11 and make:
 #   make run   - set up .venv, run the nightly job on data_samples/ into warehouse/oba.duckdb
-#   make test  - set up .venv, run every test
+#   make test  - set up .venv and the Debian packages the report tests need, run every test
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup run test report dev bench clean
+.PHONY: setup system-packages run test dev bench clean
 
-setup: $(STAMP)
+# .venv, and the programs the report tests open the reports in (apt-get, as root, only if missing)
+setup: system-packages $(STAMP)
 
-$(STAMP): requirements.lock pyproject.toml
+system-packages:
+	bin/install-system-packages
+
+$(STAMP): requirements.lock pyproject.toml setup.py
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -r requirements.lock
-	$(BIN)/pip install --quiet --no-deps -e .
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
-run: setup
+run: $(STAMP)
 	$(BIN)/oba run
 
 test: setup
 	$(BIN)/python -m pytest -q
 
-dev: setup
+dev: $(STAMP)
 	$(BIN)/dagster dev -m pipelines.definitions
 
 # The README's Performance table: three scales, median of three runs each (~12 min).
@@ -31,7 +35,7 @@ dev: setup
 SCALES ?= 1000,3000,10000
 REPEAT ?= 3
 OUT    ?= bench/results.json
-bench: setup
+bench: $(STAMP)
 	$(BIN)/python -m bench.run --scales $(SCALES) --repeat $(REPEAT) --out $(OUT)
 
 clean:

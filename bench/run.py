@@ -20,6 +20,10 @@ measures:
   files touch (any row of theirs) are counted too: the share of episodes whose
   evidence changes in one night.
 
+It prints each scale's verdict on the targets (`TARGETS`, set at 10,000 episodes in one
+`make bench` run): the full run within 15x the reference, the incremental night within 5x the
+reference, peak memory within 2 GiB.
+
 With `--repeat N` each run is made N times from the same start (an empty
 warehouse; the warehouse the full run published) and the run of median total
 time is reported, with every total kept: timings on a shared machine vary by
@@ -120,6 +124,30 @@ def median_run(runs: list[dict]) -> dict:
     """The run of median total time (the lower middle one of an even count), with every total."""
     ranked = sorted(runs, key=lambda r: r["total_s"])
     return {**ranked[(len(ranked) - 1) // 2], "totals_s": [r["total_s"] for r in runs]}
+
+
+# The performance targets (issue 16 "Speed"), for 10,000 episodes measured in one `make bench` run.
+TARGET_EPISODES = 10_000
+TARGETS = {"full_over_reference": 15.0, "incremental_over_reference": 5.0, "peak_rss_gib": 2.0}
+
+
+def verdicts(result: dict) -> list[str]:
+    """One line per target: the scale's figure, the target and whether the figure meets it."""
+    reference = result["reference"]["seconds"]
+    figures = {
+        "full_over_reference": result["full"]["total_s"] / reference,
+        "incremental_over_reference": result["incremental"]["total_s"] / reference,
+        "peak_rss_gib": max(result[k]["peak_rss_mib"] for k in ("full", "incremental", "rebuild")) / 1024,
+    }
+    names = {"full_over_reference": ("full run", "x the reference"),
+             "incremental_over_reference": ("incremental night", "x the reference"),
+             "peak_rss_gib": ("peak memory", " GiB")}
+    lines = []
+    for key, limit in TARGETS.items():
+        name, unit = names[key]
+        met = "met" if figures[key] <= limit else "NOT MET"
+        lines.append(f"{name}: {figures[key]:.1f}{unit} (target <= {limit:g}{unit}): {met}")
+    return lines
 
 
 def group_time(steps: dict, prefixes: tuple[str, ...]) -> float:
@@ -231,6 +259,7 @@ def bench_scale(episodes: int, seed: int, days: int, workdir: Path, as_of: str, 
             "full_over_count_per_file": round(full["total_s"] / per_file["seconds"], 2),
             "full_over_parse": round(full["total_s"] / parse["seconds"], 2),
             "full_over_store": round(full["total_s"] / store["seconds"], 2),
+            "incremental_over_reference": round(incremental["total_s"] / reference["seconds"], 2),
             "incremental_over_full": round(incremental["total_s"] / full["total_s"], 3),
             "rebuild_over_full": round(rebuild["total_s"] / full["total_s"], 3),
         },
@@ -257,6 +286,11 @@ def print_table(results: list[dict]) -> None:
               f"{r['episodes_touched_by_next_day']['share']:>8.1%} "
               f"{max(r[k]['peak_rss_mib'] for k in ('full', 'incremental', 'rebuild')):>9.0f} "
               f"{r['marts_seconds']['milestones']:>13.2f} {r['marts_seconds']['reconciliation']:>8.2f}")
+    for r in results:
+        scale = "" if r["episodes"] == TARGET_EPISODES else f" (the targets are set at {TARGET_EPISODES:,})"
+        print(f"\nTargets at {r['episodes']:,} episodes{scale}:")
+        for line in verdicts(r):
+            print(f"  {line}")
     last = results[-1]
     print(f"\nSlowest assets of the full run at {last['episodes']} episodes:")
     for k, v in sorted(last["full"]["steps"].items(), key=lambda kv: -kv[1])[:10]:

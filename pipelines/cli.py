@@ -1,40 +1,123 @@
-"""Command line: `oba run`, `oba report` (spec/outputs.md, "The command")."""
+"""Command line: `oba run`, `oba report`, `oba synth` (spec/outputs.md, "The command").
+
+Every error ends in one message on stderr and a non-zero exit, never a traceback: 2 for something
+the user can fix (an argument, a path), 1 for a failed run or an unexpected error. `oba run` sends
+Dagster's own log lines and stack traces to a log file beside the warehouse and names it.
+Text that came from input or file names is printed through `printable`, so it cannot start a line
+of its own or drive the terminal."""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import datetime as dt
 import os
 import sys
+import threading
+import traceback
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 from pipelines.read_only import open_read_only
 from pipelines.warehouse import DEFAULT_LANDING, DEFAULT_WAREHOUSE, parse_as_of
+
+RUN_LOG_LEVEL = "DEBUG"  # Dagster's log lines in the run's log file: every event, each step's start and end
 
 
 class UsageError(Exception):
     """A problem the user can fix; printed without a traceback."""
 
 
-def _run_config(landing: str, warehouse: str, as_of: str) -> dict:
+def printable(text: str) -> str:
+    """`text` with every control or invisible formatting character escaped (a newline as `\\n`, ESC as
+    `\\x1b`, a right-to-left override as `\\u202e`): a file name or an input value printed in a line
+    can neither start another line nor move the cursor."""
+    return "".join(ch if ch.isprintable() or ch == " " else ch.encode("unicode_escape").decode("ascii")
+                   for ch in text)
+
+
+def _run_config(landing: str, warehouse: str, as_of: str, log_level: str) -> dict:
     return {
         "resources": {"warehouse": {"config": {"path": warehouse, "landing_dir": landing, "as_of": as_of}}},
-        # the summary printed at the end says what happened; Dagster's own log only speaks of problems
-        "loggers": {"console": {"config": {"log_level": os.environ.get("OBA_LOG_LEVEL", "WARNING")}}},
+        "loggers": {"console": {"config": {"log_level": log_level}}},
     }
 
 
-def execute_nightly(landing: str, warehouse: str, as_of: str, instance=None):
-    """Run the `nightly` job in-process, exactly as the schedule does. Returns the Dagster result."""
+def execute_nightly(landing: str, warehouse: str, as_of: str, instance=None, run_id: str | None = None,
+                    log_level: str = "WARNING"):
+    """Run the `nightly` job in-process, exactly as the schedule does. Returns the Dagster result.
+
+    Dagster's console logger writes its lines at `log_level` and above to stderr."""
     import dagster as dg
 
     from pipelines.definitions import defs
 
     job = defs.resolve_job_def("nightly")
     return job.execute_in_process(
-        run_config=_run_config(landing, warehouse, as_of),
+        run_config=_run_config(landing, warehouse, as_of, log_level),
         instance=instance or dg.DagsterInstance.ephemeral(),
         raise_on_error=False,
+        run_id=run_id,
     )
+
+
+@contextlib.contextmanager
+def output_to_log(log_path: Path, verbose: bool = False) -> Iterator[None]:
+    """While the block runs, everything written to stdout or stderr goes to `log_path` (and, when
+    verbose, to the console as well): Dagster's log lines and stack traces, warnings, and the output
+    of child processes (the report helper), which inherit the file descriptors."""
+    log = log_path.open("wb")
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved_out, saved_err = os.dup(1), os.dup(2)
+    sinks = [log, open(os.dup(saved_err), "wb")] if verbose else [log]
+    read_end, write_end = os.pipe()
+
+    def copy() -> None:
+        while chunk := os.read(read_end, 1 << 16):
+            for sink in sinks:
+                with contextlib.suppress(OSError):  # a full disk must not stall the run on a full pipe
+                    sink.write(chunk)
+                    sink.flush()
+
+    copier = threading.Thread(target=copy, name="oba-run-log", daemon=True)
+    copier.start()
+    stream = open(write_end, "w", encoding="utf-8", errors="backslashreplace", buffering=1, closefd=False)
+    os.dup2(write_end, 1)
+    os.dup2(write_end, 2)
+    try:
+        with contextlib.redirect_stdout(stream), contextlib.redirect_stderr(stream):
+            yield
+    finally:
+        stream.close()
+        os.dup2(saved_out, 1)
+        os.dup2(saved_err, 2)
+        os.close(write_end)  # the last write end: the copier reads to the end and stops
+        copier.join()
+        for sink in sinks:
+            sink.close()
+        for fd in (read_end, saved_out, saved_err):
+            os.close(fd)
+
+
+def run_log_path(warehouse: Path, run_id: str) -> Path:
+    """Where `oba run` keeps Dagster's log of one run: logs/ beside the warehouse, by start time."""
+    started = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    return warehouse.parent / "logs" / f"oba_run_{started}_{run_id[:8]}.log"
+
+
+def dagster_instance():
+    """The Dagster instance at $DAGSTER_HOME when it is set, so its UI lists the run; else a throwaway one."""
+    import dagster as dg
+
+    home = os.environ.get("DAGSTER_HOME")
+    if not home:
+        return dg.DagsterInstance.ephemeral()
+    if not Path(home).is_absolute() or not Path(home).is_dir():
+        raise UsageError(f"DAGSTER_HOME={home} is not an absolute path to a folder: create the folder "
+                         "(dagster dev and the daemon use the same one) or unset DAGSTER_HOME")
+    return dg.DagsterInstance.get()
 
 
 def explain_failure(result) -> str:
@@ -48,25 +131,31 @@ def explain_failure(result) -> str:
                 failures = md.get("blocking_failures")
                 text = getattr(failures, "value", failures) or ""
                 lines.append(f"data quality check {evaluation.check_name} on {evaluation.asset_key.to_user_string()} "
-                             f"failed (blocking):\n{text}")
+                             "failed (blocking):")
+                lines.extend(str(text).splitlines())
         elif ev.is_step_failure:
             err = ev.event_specific_data.error
             if err.cls_name == "DagsterAssetCheckFailedError":
                 continue  # already explained by the check evaluation above
+            # the error the step's own code raised (Dagster wraps it); not its cause, which a
+            # clear error `raise ... from`s (the OSError behind "make it a writable folder")
             cause = err
-            while cause.cause is not None:
+            while cause.cls_name.startswith("Dagster") and cause.cause is not None:
                 cause = cause.cause
-            lines.append(f"step {ev.step_key} failed: {cause.message.strip()}")
+            lines.append(f"step {ev.step_key} failed: {' '.join(cause.message.split())}")
     if not lines:
         lines.append("the run did not complete (see the Dagster event log)")
-    return "\n".join(lines)
+    return "\n".join(printable(line) for line in lines)
 
 
 def published_by(warehouse: Path, run_id: str) -> bool:
     """Whether the published warehouse is the one this run built (its audit.runs row is there)."""
     if not warehouse.is_file():
         return False
-    con = open_read_only(warehouse)
+    try:
+        con = open_read_only(warehouse)
+    except ValueError:  # not a warehouse: this run did not publish it
+        return False
     try:
         return bool(con.execute("select count(*) from audit.runs where run_id = ? and status = 'published'",
                                 [run_id]).fetchall()[0][0])
@@ -122,7 +211,7 @@ def summarize(warehouse: Path, run_id: str) -> str:
                from marts.payer_summary""")[0]
         out.append(f"Refunds: due {_fmt_money(due)}, remitted {_fmt_money(remitted)}, "
                    f"outstanding {_fmt_money(outstanding)}, overdue {_fmt_money(overdue)}")
-        return "\n".join(out)
+        return "\n".join(printable(line) for line in out)
     finally:
         con.close()
 
@@ -133,36 +222,51 @@ def cmd_run(args) -> int:
     landing = Path(args.landing)
     if not landing.is_dir():
         raise UsageError(f"landing zone {landing} does not exist: pass --landing DIR (or set OBA_LANDING_DIR)")
-    warehouse = Path(args.warehouse)
-    result = execute_nightly(str(landing.resolve()), str(warehouse.resolve()), as_of)
+    warehouse = Path(args.warehouse).resolve()
+    if warehouse.is_dir():
+        raise UsageError(f"--warehouse {warehouse} is a folder: pass the warehouse file, e.g. {warehouse / 'oba.duckdb'}")
+    if warehouse.exists():
+        open_read_only(warehouse).close()  # a file that is not a warehouse: say so now, not from a failed step
+    run_id = str(uuid.uuid4())
+    log = run_log_path(warehouse, run_id)
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with dagster_instance() as instance, output_to_log(log, args.verbose):
+        result = execute_nightly(str(landing.resolve()), str(warehouse), as_of, instance=instance, run_id=run_id,
+                                 log_level=RUN_LOG_LEVEL)
+    recorded = f" (run {run_id} in the Dagster instance at {os.environ['DAGSTER_HOME']})" \
+        if os.environ.get("DAGSTER_HOME") else ""
     if not result.success:
-        if published_by(warehouse.resolve(), result.run_id):
+        if published_by(warehouse, result.run_id):
             # only moving the reports into place comes after the warehouse is replaced
             print("Run FAILED after it published the warehouse: the warehouse is this run's, but "
                   "some of its reports may not have replaced last night's.", file=sys.stderr)
         else:
             print("Run FAILED; the published warehouse was left as it was.", file=sys.stderr)
         print(explain_failure(result), file=sys.stderr)
+        print(printable(f"Dagster's log of the run, with stack traces: {log}{recorded}"), file=sys.stderr)
         return 1
-    print(summarize(warehouse.resolve(), result.run_id))
+    print(summarize(warehouse, result.run_id))
     from pipelines.defs.quality.checks import quality_page
     from pipelines.warehouse import WarehouseResource
 
-    page = quality_page(WarehouseResource(path=str(warehouse.resolve())))
+    page = quality_page(WarehouseResource(path=str(warehouse)))
     if page.exists():
-        print(f"Data quality results: {page}")
-    print(f"Payer reports: {warehouse.resolve().parent / 'reports'}")
+        print(printable(f"Data quality results: {page}"))
+    print(printable(f"Payer reports: {warehouse.parent / 'reports'}"))
+    print(printable(f"Run log: {log}{recorded}"))
     return 0
 
 
 def cmd_report(args) -> int:
     from pipelines.defs.reports.writer import write_report
 
-    warehouse = Path(args.warehouse)
+    warehouse, out = Path(args.warehouse), Path(args.out)
     if not warehouse.exists():
         raise UsageError(f"no warehouse at {warehouse}: run `oba run` first, or pass --warehouse FILE")
-    path = write_report(warehouse, args.payer, args.format, args.out)
-    print(f"Wrote {path}")
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {out} is a file: pass the folder to write the report into (it is created if missing)")
+    path = write_report(warehouse, args.payer, args.format, out)
+    print(printable(f"Wrote {path}"))
     return 0
 
 
@@ -178,25 +282,42 @@ def cmd_synth(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="oba", description="ZOLGENSMA outcomes-based agreement tracking")
+    p = argparse.ArgumentParser(prog="oba", description="ZOLGENSMA outcomes-based agreement tracking. "
+                                "Relative paths are taken from the current directory.")
     sub = p.add_subparsers(dest="command", required=True)
-    r = sub.add_parser("run", help="run the nightly job: load, check, decide, reconcile, publish")
-    r.add_argument("--landing", default=os.environ.get("OBA_LANDING_DIR", DEFAULT_LANDING))
-    r.add_argument("--warehouse", default=os.environ.get("OBA_WAREHOUSE", DEFAULT_WAREHOUSE))
-    r.add_argument("--as-of", dest="as_of", default=None, help="YYYY-MM-DD (default: today, or OBA_AS_OF)")
+    r = sub.add_parser("run", help="run the nightly job: load, check, decide, reconcile, publish",
+                       description="Run the nightly job in this process, as the 02:00 schedule does: load what is "
+                       "new in the landing zone, check it, rebuild every mart as of the as-of date, write the "
+                       "reports and publish the warehouse. Dagster's log of the run goes to logs/ beside the "
+                       "warehouse; with DAGSTER_HOME set, the run is also recorded in that Dagster instance.")
+    r.add_argument("--landing", metavar="DIR", default=os.environ.get("OBA_LANDING_DIR", DEFAULT_LANDING),
+                   help="the landing zone to load (default: %(default)s; OBA_LANDING_DIR sets it)")
+    r.add_argument("--warehouse", metavar="FILE", default=os.environ.get("OBA_WAREHOUSE", DEFAULT_WAREHOUSE),
+                   help="the warehouse file to publish (default: %(default)s; OBA_WAREHOUSE sets it)")
+    r.add_argument("--as-of", dest="as_of", metavar="YYYY-MM-DD", default=None,
+                   help="the date every mart is computed as of (default: today; OBA_AS_OF sets it)")
+    r.add_argument("--verbose", action="store_true",
+                   help="also show Dagster's log lines on the console as the run goes (default: only in the log file)")
     r.set_defaults(func=cmd_run)
-    rp = sub.add_parser("report", help="write one payer's reconciliation report")
-    rp.add_argument("--payer", required=True)
-    rp.add_argument("--format", choices=["xlsx", "csv", "html"], default="xlsx")
-    rp.add_argument("--out", default="reports")
-    rp.add_argument("--warehouse", default=os.environ.get("OBA_WAREHOUSE", DEFAULT_WAREHOUSE))
+    rp = sub.add_parser("report", help="write one payer's reconciliation report",
+                        description="Write one payer's reconciliation report from the published warehouse.")
+    rp.add_argument("--payer", metavar="PAYER_ID", required=True, help="the payer whose report to write (required)")
+    rp.add_argument("--format", choices=["xlsx", "csv", "html"], default="xlsx",
+                    help="xlsx, csv or html (default: %(default)s)")
+    rp.add_argument("--out", metavar="DIR", default="reports",
+                    help="the folder to write the report into, created if missing (default: %(default)s)")
+    rp.add_argument("--warehouse", metavar="FILE", default=os.environ.get("OBA_WAREHOUSE", DEFAULT_WAREHOUSE),
+                    help="the warehouse file to read (default: %(default)s; OBA_WAREHOUSE sets it)")
     rp.set_defaults(func=cmd_report)
     sy = sub.add_parser("synth", help="write a synthetic landing zone of daily files (for benchmarks)")
-    sy.add_argument("--episodes", type=int, default=1000)
-    sy.add_argument("--seed", type=int, default=1)
-    sy.add_argument("--days", type=int, default=30, help="delivery days to write (day 0 carries the backfill)")
-    sy.add_argument("--out", required=True)
-    sy.add_argument("--add-day", action="store_true", help="write one more day of files into --out")
+    sy.add_argument("--episodes", metavar="N", type=int, default=1000,
+                    help="treated children to make up (default: %(default)s)")
+    sy.add_argument("--seed", metavar="N", type=int, default=1, help="random seed (default: %(default)s)")
+    sy.add_argument("--days", metavar="N", type=int, default=30,
+                    help="delivery days to write; day 0 carries the backfill (default: %(default)s)")
+    sy.add_argument("--out", metavar="DIR", required=True, help="the landing zone to write (required)")
+    sy.add_argument("--add-day", action="store_true",
+                    help="write one more day of files into --out instead (default: off)")
     sy.set_defaults(func=cmd_synth)
     return p
 
@@ -206,8 +327,20 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except (UsageError, ValueError) as e:
-        print(f"error: {e}", file=sys.stderr)
+        print(printable(f"error: {e}"), file=sys.stderr)
         return 2
+    except OSError as e:
+        where = f" ({e.filename})" if e.filename else ""
+        print(printable(f"error: {e.strerror or e}{where}"), file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as e:  # a bug, not the user's doing: still one line, the traceback only when asked
+        if getattr(args, "verbose", False):
+            traceback.print_exc()
+        print(printable(f"error: unexpected {type(e).__name__}: {e}"), file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -39,7 +39,7 @@ import dagster as dg
 import duckdb
 from pydantic import PrivateAttr
 
-from pipelines import PROJECT_ROOT, schema
+from pipelines import schema
 from pipelines.sqlmodels import set_as_of
 
 DEFAULT_WAREHOUSE = "warehouse/oba.duckdb"
@@ -213,9 +213,12 @@ def _sync(path: Path) -> None:
 
 
 def default_resource() -> WarehouseResource:
-    """The resource as the schedule, the sensor and `dagster dev` see it (environment variables)."""
+    """The resource as the schedule, the sensor and `dagster dev` see it (environment variables).
+
+    Relative paths are taken from the current directory, as `oba run` takes them: an installed
+    package has no checkout to put the warehouse in."""
     return WarehouseResource(
-        path=os.environ.get("OBA_WAREHOUSE", str(PROJECT_ROOT / DEFAULT_WAREHOUSE)),
-        landing_dir=os.environ.get("OBA_LANDING_DIR", str(PROJECT_ROOT / DEFAULT_LANDING)),
+        path=os.environ.get("OBA_WAREHOUSE", DEFAULT_WAREHOUSE),
+        landing_dir=os.environ.get("OBA_LANDING_DIR", DEFAULT_LANDING),
         as_of=os.environ.get("OBA_AS_OF", ""),
     )
