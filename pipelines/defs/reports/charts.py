@@ -117,7 +117,7 @@ def ventilator_free_survival(data: ReportData) -> str | None:
         ax.fill_between(band.index, band.iloc[:, 0], band.iloc[:, 1], step="post",
                         color=SURVIVAL_COLOUR, alpha=0.2, linewidth=0, label="95% confidence band")
         kmf.plot_survival_function(ax=ax, ci_show=False, show_censors=True, color=SURVIVAL_COLOUR,
-                                   censor_styles={"marker": "|", "ms": 8, "mew": 1.2})
+                                   censor_styles={"marker": "|", "ms": 8, "mew": 1.2, "gid": "censored"})
         ax.plot([], [], "|", color=SURVIVAL_COLOUR, ms=8, label="Censored (last contact or as-of)")
         ax.set_ylim(0, 1.05)
         ax.set_xlim(left=0)
