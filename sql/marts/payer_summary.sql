@@ -1,6 +1,7 @@
 -- One row per payer present in contracts, episodes or remittances (dated on or
 -- before as-of): refunds owed, remitted, outstanding, overdue, milestones by status,
--- claims missing an OBA link, refunds at risk.
+-- claims missing an OBA link, refunds at risk split by marts.refunds_at_risk.risk_horizon
+-- into already lost, at risk now and at risk later.
 with payers as (
     select payer_id from staging.contracts
     union
@@ -55,6 +56,19 @@ reconciliation as (
     group by payer_id
 ),
 
+at_risk as (
+    select
+        payer_id,
+        count(*) filter (where risk_horizon = 'lost') as refunds_lost_milestones,
+        sum(refund_at_risk_amount) filter (where risk_horizon = 'lost') as refunds_lost_amount,
+        count(*) filter (where risk_horizon = 'at_risk_now') as refunds_at_risk_now_milestones,
+        sum(refund_at_risk_amount) filter (where risk_horizon = 'at_risk_now') as refunds_at_risk_now_amount,
+        count(*) filter (where risk_horizon = 'at_risk_later') as refunds_at_risk_later_milestones,
+        sum(refund_at_risk_amount) filter (where risk_horizon = 'at_risk_later') as refunds_at_risk_later_amount
+    from marts.refunds_at_risk
+    group by payer_id
+),
+
 claims as (
     select payer_id, count(*) as claims_missing_oba
     from marts.claims_missing_oba
@@ -85,12 +99,19 @@ final as (
         coalesce(cl.claims_missing_oba, 0) as claims_missing_oba,
         coalesce(m.refunds_at_risk_milestones, 0) as refunds_at_risk_milestones,
         coalesce(m.refunds_at_risk_amount, 0)::decimal(18, 2) as refunds_at_risk_amount,
+        coalesce(a.refunds_lost_milestones, 0) as refunds_lost_milestones,
+        coalesce(a.refunds_lost_amount, 0)::decimal(18, 2) as refunds_lost_amount,
+        coalesce(a.refunds_at_risk_now_milestones, 0) as refunds_at_risk_now_milestones,
+        coalesce(a.refunds_at_risk_now_amount, 0)::decimal(18, 2) as refunds_at_risk_now_amount,
+        coalesce(a.refunds_at_risk_later_milestones, 0) as refunds_at_risk_later_milestones,
+        coalesce(a.refunds_at_risk_later_amount, 0)::decimal(18, 2) as refunds_at_risk_later_amount,
         getvariable('as_of')::date as as_of_date
     from payers as p
     left join contracts as c on c.payer_id = p.payer_id
     left join episodes as e on e.payer_id = p.payer_id
     left join milestones as m on m.payer_id = p.payer_id
     left join reconciliation as r on r.payer_id = p.payer_id
+    left join at_risk as a on a.payer_id = p.payer_id
     left join claims as cl on cl.payer_id = p.payer_id
 )
 

@@ -1,18 +1,19 @@
-"""The ventilator-free survival input of the HTML report (data.survival_input).
+"""marts.ventilator_free_survival: the Kaplan-Meier input of the reports, one row per episode.
 
 The evidence goes in where a real run puts it (staging.clinical_events,
-staging.respiratory_support) and the real models build core.person_evidence
-and core.permanent_ventilation, so these tests hold the report's rule against
-the tables a published warehouse has.
+staging.respiratory_support) and the real models build core.person_evidence,
+core.permanent_ventilation and the mart, so these tests hold the mart's rule
+against the tables a published warehouse has.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 
-from pipelines.defs.reports.data import DAYS_PER_MONTH, survival_input
+from pipelines.sqlmodels import run_models, set_as_of
 from tests.conftest import insert
 from tests.milestones.support import event, resp
 from tests.refunds.builders import AS_OF, D, add_contract, add_episode, create_colleague_tables
@@ -30,11 +31,8 @@ def days_after_infusion(n: int) -> str:
 def sdb(db):
     create_colleague_tables(db)
     add_contract(db)
-    for member in ("DIED", "TRACH", "RUN", "ALIVE", "SILENT", "LATE", "BEFORE", "TWICE"):
+    for member in ("DIED", "TRACH", "RUN", "ALIVE", "SILENT", "LATE", "BEFORE"):
         add_episode(db, "PAYA", member, infusion_date=INFUSION, statuses={6: "met"})
-    # a later episode of the same child: the curve starts at the first infusion
-    insert(db, "core.treatment_episodes", [{"episode_id": "EP-PAYA-TWICE-2", "payer_id": "PAYA",
-                                            "member_id": "TWICE", "infusion_date": D(2024, 6, 1)}])
     add_episode(db, "PAYB", "DIED", infusion_date=INFUSION, statuses={6: "not_met"})
     add_episode(db, "PAYB", "OTHER", infusion_date=INFUSION, statuses={6: "met"})
     insert(db, "staging.clinical_events", [
@@ -44,7 +42,6 @@ def sdb(db):
         event("E4", days_after_infusion(31), "alive_contact", "ALIVE", "PAYA"),
         event("E5", (AS_OF + dt.timedelta(days=10)).isoformat(), "death", "LATE", "PAYA"),
         event("E6", "2023-12-01", "permanent_ventilation", "BEFORE", "PAYA"),
-        event("E7", days_after_infusion(45), "death", "TWICE", "PAYA"),
         # same member id at another payer: never PAYA's child
         event("E8", days_after_infusion(1), "death", "DIED", "PAYB"),
         event("E9", days_after_infusion(5), "alive_contact", "OTHER", "PAYB"),
@@ -56,33 +53,55 @@ def sdb(db):
     return db
 
 
-def days(result: list[tuple[float, bool]]) -> list[tuple[int, bool]]:
-    return sorted((round(m * DAYS_PER_MONTH), obs) for m, obs in result)
+def rows(con, payer_id: str) -> dict[str, tuple]:
+    return {r[0]: r[1:] for r in con.execute(
+        "select member_id, days_from_infusion, observed, event_type from marts.ventilator_free_survival "
+        "where payer_id = ?", [payer_id]).fetchall()}
 
 
-def test_events_from_person_evidence_and_permanent_ventilation(sdb):
-    assert days(survival_input(sdb, "PAYA", AS_OF)) == [
-        (0, True),      # BEFORE: ventilated before the infusion counts from month 0
-        (10, True),     # TRACH: the tracheostomy, not the later death
-        (20, True),     # RUN: onset of the 16 h / 14 day run (core.permanent_ventilation)
-        (31, False),    # ALIVE: censored at the last contact
-        (45, True),     # TWICE: from the first infusion
-        (60, True),     # DIED: PAYA's death, not PAYB's child with the same member id
-        (FULL, False),  # SILENT: no evidence, censored at the as-of date
-        (FULL, False),  # LATE: a death after the as-of date does not exist yet
-    ]
+def test_the_event_is_death_or_permanent_ventilation_else_censored_at_last_contact_or_as_of(sdb):
+    assert rows(sdb, "PAYA") == {
+        "BEFORE": (0, True, "permanent_ventilation"),  # ventilated before the infusion: day 0
+        "TRACH": (10, True, "permanent_ventilation"),  # the tracheostomy, not the later death
+        "RUN": (20, True, "permanent_ventilation"),    # onset of the 16 h / 14 day run
+        "ALIVE": (31, False, None),                    # censored at the last contact
+        "DIED": (60, True, "death"),                   # PAYA's death, not PAYB's same member id
+        "SILENT": (FULL, False, None),                 # no evidence: censored at the as-of date
+        "LATE": (FULL, False, None),                   # a death after the as-of date does not exist yet
+    }
+    assert rows(sdb, "PAYB") == {"DIED": (1, True, "death"), "OTHER": (5, False, None)}
 
 
-def test_a_payer_gets_only_its_own_children(sdb):
-    assert days(survival_input(sdb, "PAYB", AS_OF)) == [(1, True), (5, False)]
+def test_censoring_follows_the_as_of_date_of_the_run(sdb):
+    set_as_of(sdb, D(2025, 1, 1))
+    build_evidence(sdb)
+    result = rows(sdb, "PAYA")
+    assert result["SILENT"] == result["LATE"] == ((D(2025, 1, 1) - INFUSION).days, False, None)
 
 
-def test_censoring_uses_the_as_of_date_given(sdb):
-    as_of = D(2025, 1, 1)
-    result = days(survival_input(sdb, "PAYA", as_of))
-    assert result.count(((as_of - INFUSION).days, False)) == 2  # SILENT and LATE
+@pytest.mark.parametrize("infusion, end, months", [
+    (D(2024, 1, 10), D(2024, 7, 10), "6.0000"),    # the 6-month due date is exactly 6 months
+    (D(2024, 1, 31), D(2024, 2, 29), "1.0000"),    # clamped to month end, as due dates are
+    (D(2024, 1, 31), D(2024, 2, 28), "0.9655"),    # 28 of the 29 days to 2024-02-29
+    (D(2024, 3, 10), D(2024, 4, 25), "1.5000"),    # 1 month + 15 of the 30 days to 2024-05-10
+    (D(2024, 1, 10), D(2024, 1, 10), "0.0000"),
+])
+def test_months_are_calendar_months_as_the_milestones_count_them(db, infusion, end, months):
+    create_colleague_tables(db)
+    add_contract(db)
+    add_episode(db, "PAYA", "M1", infusion_date=infusion, statuses={6: "met"})
+    insert(db, "staging.clinical_events", [event("E1", end.isoformat(), "death", "M1", "PAYA")])
+    build_evidence(db)
+    (got,), = db.execute("select months_from_infusion from marts.ventilator_free_survival").fetchall()
+    assert got == Decimal(months)
+    due, = db.execute("select (?::date + interval 6 month)::date", [infusion]).fetchone()
+    if end == due:
+        assert got == 6  # the same arithmetic as core.milestone_windows.due_date
 
 
-def test_months_are_days_over_the_mean_month(sdb):
-    result = dict((obs, m) for m, obs in survival_input(sdb, "PAYB", AS_OF))
-    assert result[True] == 1 / DAYS_PER_MONTH and result[False] == 5 / DAYS_PER_MONTH
+def test_every_column_is_documented(sdb):
+    run_models(sdb, ["marts/ventilator_free_survival"])
+    undocumented = sdb.execute(
+        "select column_name from duckdb_columns() where table_name = 'ventilator_free_survival' "
+        "and (comment is null or comment = '')").fetchall()
+    assert undocumented == []

@@ -1,12 +1,12 @@
-"""Per-payer reports: exact money, one payer only, safe paths, formula guard, offline HTML."""
+"""Per-payer reports: exact money, one payer only, safe paths, formula guard, offline HTML,
+xlsx tables set up to work in and to print."""
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
-import subprocess
-import sys
 import html
+import re
 import zipfile
 from decimal import Decimal
 from pathlib import Path
@@ -15,14 +15,13 @@ import duckdb
 import openpyxl
 import pytest
 
-from pipelines.defs.reports import writer
 from pipelines.defs.reports.safety import safe_file_stem
 from pipelines.defs.reports.writer import write_all_reports, write_report
 from pipelines.defs.refunds.models import MODELS as REFUND_MODELS
 from pipelines.sqlmodels import run_models, set_as_of
 from tests.refunds.builders import AS_OF, D, add_contract, add_episode
 from tests.reports.warehouse import (
-    A_INJECTION_MEMBER, A_INJECTION_REASON, B_SECRETS, add_payer_only, build_warehouse,
+    A_FIX, A_INJECTION_MEMBER, A_INJECTION_REASON, B_SECRETS, add_payer_only, build_warehouse,
 )
 
 
@@ -51,19 +50,30 @@ def xlsx_text(path: Path) -> str:
 
 
 def summary_values(ws) -> dict[str, object]:
-    return {ws.cell(row=r, column=1).value: ws.cell(row=r, column=2).value
-            for r in range(1, 20) if ws.cell(row=r, column=1).value}
+    """Measure -> value of the Summary sheet's table (columns B and C)."""
+    return {ws.cell(row=r, column=2).value: ws.cell(row=r, column=3).value
+            for r in range(1, ws.max_row + 1) if ws.cell(row=r, column=2).value}
 
 
-def test_xlsx_sheets_and_summary_totals_equal_sql_to_the_cent(warehouse, reports_a):
+def sheet_rows(ws) -> list[dict[str, object]]:
+    """The rows of a sheet whose table starts at A1, by header."""
+    header = [c.value for c in ws[1]]
+    return [dict(zip(header, r)) for r in ws.iter_rows(min_row=2)]
+
+
+SHEETS = ["Summary", "By timepoint", "Lost or at risk", "Reconciliation", "Milestones",
+          "Claims to fix", "Worklist"]
+
+
+def test_xlsx_summary_equals_the_payer_summary_to_the_cent(warehouse, reports_a):
     wb = openpyxl.load_workbook(reports_a["xlsx"])
-    assert wb.sheetnames == ["Summary", "Reconciliation", "Milestones", "Claims to fix", "Worklist"]
+    assert wb.sheetnames == SHEETS
     s = summary_values(wb["Summary"])
-    (due, remitted, outstanding, overdue, at_risk, claims), = sql_one(
+    (due, remitted, outstanding, overdue, lost, now, later, claims), = sql_one(
         warehouse,
         "select refunds_due_amount, remitted_amount, outstanding_amount, overdue_amount, "
-        "refunds_at_risk_amount, claims_missing_oba from marts.payer_summary where payer_id = ?",
-        ["PAYA"],
+        "refunds_lost_amount, refunds_at_risk_now_amount, refunds_at_risk_later_amount, claims_missing_oba "
+        "from marts.payer_summary where payer_id = ?", ["PAYA"],
     )
     # the totals recomputed from the reconciliation rows
     (rdue, rrem), = sql_one(
@@ -73,46 +83,68 @@ def test_xlsx_sheets_and_summary_totals_equal_sql_to_the_cent(warehouse, reports
     )
     assert due == rdue == Decimal("1211250.00")  # 361,250 x 3 (cap 40% -> 6% on the third) + 361,250
     assert remitted == rrem == Decimal("465250.37")
+    assert lost == Decimal("361250.00") and later == Decimal("0.00")  # AM2's 12-month: window closed
     for label, expected in [("Refunds due", due), ("Remitted", remitted), ("Outstanding", outstanding),
-                            ("Overdue", overdue), ("Refunds at risk (amount)", at_risk)]:
+                            ("Overdue", overdue),
+                            ("Already lost: window closed without evidence", lost),
+                            ("At risk now: window open or opening within 60 days", now),
+                            ("At risk later: window opening in more than 60 days", later)]:
         value = s[label]
         assert isinstance(value, (int, float)) and not isinstance(value, bool), label
         assert Decimal(str(value)).quantize(Decimal("0.01")) == expected, label
-    assert s["Claims missing OBA link"] == claims == 1
+        assert wb["Summary"].cell(row=list(s).index(label) + 4, column=3).number_format.startswith('"$"')
+    assert s["Claims missing an OBA link"] == claims == 1
     # written as exact decimal text in the file, not a float approximation
-    # (openpyxl writes 16 significant digits: exact to the cent for any realistic amount)
     assert "<v>465250.37</v>" in xlsx_text(reports_a["xlsx"])
-    assert wb["Summary"]["B4"].number_format.startswith('"$"')
 
 
-def test_xlsx_data_sheets_are_typed_frozen_filtered(warehouse, reports_a):
+def test_xlsx_every_sheet_is_one_excel_table_with_a_frozen_header_printed_landscape_on_the_page_width(reports_a):
     wb = openpyxl.load_workbook(reports_a["xlsx"])
-    ws = wb["Reconciliation"]
-    header = [c.value for c in ws[1]]
-    assert header[:11] == ["contract_id", "payer_id", "member_id", "episode_id", "timepoint_months",
-                           "refund_due_amount", "refund_due_date", "remitted_amount", "balance",
-                           "status", "days_past_due"]
-    assert ws.freeze_panes == "A2"
-    assert ws.auto_filter.ref and ws.auto_filter.ref.startswith("A1:")
-    rows = [dict(zip(header, [c for c in r])) for r in ws.iter_rows(min_row=2)]
+    for ws in wb.worksheets:
+        (table,) = ws.tables.values()
+        header_row = 4 if ws.title == "Summary" else 1
+        assert table.ref.startswith(f"A{header_row}:") and table.autoFilter is not None, ws.title
+        assert ws.freeze_panes == f"A{header_row + 1}", ws.title
+        assert ws.page_setup.orientation == "landscape", ws.title
+        assert ws.sheet_properties.pageSetUpPr.fitToPage, ws.title
+        # one page wide (OOXML leaves out the default 1), as many pages tall as it takes
+        assert (ws.page_setup.fitToWidth or 1, ws.page_setup.fitToHeight) == (1, 0), ws.title
+        assert ws.print_title_rows == f"${header_row}:${header_row}", ws.title
+        headers = [c.value for c in ws[header_row] if c.value]
+        assert not [h for h in headers if "_" in h], (ws.title, headers)  # words, not column names
+
+
+def test_xlsx_columns_fit_their_values_and_long_text_wraps(reports_a):
+    wb = openpyxl.load_workbook(reports_a["xlsx"])
+    for ws in wb.worksheets[1:]:
+        rows = sheet_rows(ws)
+        for j, header in enumerate(c.value for c in ws[1]):
+            width = ws.column_dimensions[openpyxl.utils.get_column_letter(j + 1)].width
+            values = [r[header] for r in rows if r[header].value is not None]
+            if header in ("Evidence", "Evidence needed", "Detail", "Fix"):
+                assert all(c.alignment.wrap_text for c in values), (ws.title, header)
+            elif values and all(c.data_type == "s" for c in values):
+                assert width >= max(len(c.value) for c in values), (ws.title, header)
+
+
+def test_xlsx_data_sheets_are_typed(warehouse, reports_a):
+    wb = openpyxl.load_workbook(reports_a["xlsx"])
+    rows = sheet_rows(wb["Reconciliation"])
     n_sql = sql_one(warehouse, "select count(*) from marts.refund_reconciliation where payer_id = ?",
                     ["PAYA"])[0][0]
     assert len(rows) == n_sql
-    paid = [r for r in rows if r["status"].value == "paid"][0]
-    assert isinstance(paid["refund_due_date"].value, dt.datetime)  # a real date
-    assert paid["refund_due_date"].is_date
-    assert paid["refund_due_amount"].data_type == "n"
-    assert "$" in paid["refund_due_amount"].number_format
+    paid = [r for r in rows if r["Status"].value == "paid"][0]
+    assert isinstance(paid["Due date"].value, dt.datetime) and paid["Due date"].is_date
+    assert paid["Refund due"].data_type == "n" and "$" in paid["Refund due"].number_format
     # a negative balance is a number, not guarded text
-    ghost = [r for r in rows if r["member_id"].value == "GHOST"][0]
-    assert ghost["balance"].data_type == "n" and ghost["balance"].value == -4000
-    assert ghost["status"].value == "unmatched"
-    assert ws.column_dimensions["A"].width >= 10
-    assert {"Milestones", "Claims to fix", "Worklist"} <= set(wb.sheetnames)
-    claims = wb["Claims to fix"]
-    claim_ids = [r[1].value for r in claims.iter_rows(min_row=2)]
-    assert sorted(claim_ids) == ["ACLAIM1", "ACLAIM2"]  # warnings are not claims to fix
-    assert wb["Worklist"].max_row == 2
+    ghost = [r for r in rows if r["Member"].value == "GHOST"][0]
+    assert ghost["Balance"].data_type == "n" and ghost["Balance"].value == -4000
+    claims = sheet_rows(wb["Claims to fix"])
+    assert sorted(r["Claim"].value for r in claims) == ["ACLAIM1", "ACLAIM2"]  # warnings are not claims to fix
+    assert [r["Fix"].value for r in claims if r["Claim"].value == "ACLAIM1"] == [A_FIX]
+    assert len(sheet_rows(wb["Worklist"])) == 1
+    horizons = [r["Horizon"].value for r in sheet_rows(wb["Lost or at risk"])]
+    assert horizons[0] == "lost" and set(horizons) == {"lost", "at_risk_now"}
 
 
 def test_formula_injection_guard_xlsx(reports_a):
@@ -155,13 +187,16 @@ def test_csv_is_the_reconciliation_rows_exact_and_guarded(warehouse, reports_a):
 def test_html_is_self_contained_with_charts(reports_a):
     text = reports_a["html"].read_text(encoding="utf-8")
     assert text.count("<svg") == text.count("<figure><svg ") == 3  # inline: due vs remitted, status, KM
-    assert "<img" not in text
-    for reference in ("http", "xmlns", "src=", "url("):  # no URL of any kind, not even xmlns
+    for reference in ("<img", "<script", "<link", "src=", "@import"):
         assert reference not in text, reference
-    assert "<script" not in text and "<link" not in text
-    assert "Ventilator-free survival" in text and "core.person_evidence" in text
+    # the charts' markers and clip paths are defined in the page itself
+    assert set(re.findall(r'href="(.)', text)) == set(re.findall(r"url\((.)", text)) == {"#"}
+    # the only URLs are the SVG namespace names, which nothing fetches
+    assert set(re.findall(r'(\S+)="https?://', text)) <= {"xmlns", "xmlns:xlink"}
+    assert "Ventilator-free survival" in text and "marts.ventilator_free_survival" in text
     assert "$1,211,250.00" in text
-    assert "$1,211,250.00" in text and "<td>-$4,000.00</td>" not in text  # numbers stay numbers
+    assert "At risk now: window open or opening within 60 days" in text
+    assert A_FIX in text  # the claims to fix say what to do
 
 
 def test_formula_guard_html(reports_a):
@@ -169,7 +204,7 @@ def test_formula_guard_html(reports_a):
     formula-like text carries the csv report's leading quote, escaped like any text."""
     text = reports_a["html"].read_text(encoding="utf-8")
     for value in (A_INJECTION_MEMBER, A_INJECTION_REASON):
-        assert f"<td>&#x27;{html.escape(value)}</td>" in text, value
+        assert f"<td>&#39;{html.escape(value)}</td>" in text, value  # the quote, escaped
         assert f"<td>{html.escape(value)}</td>" not in text, value
     assert '<td class="num">-$4,000.00</td>' in text  # a negative amount is a number, not guarded
 
@@ -205,17 +240,18 @@ def _without(warehouse: Path, tmp_path: Path, sql: str) -> Path:
 
 
 @pytest.mark.parametrize("sql, named", [
-    ("drop table marts.claim_findings", "marts.claim_findings (the table)"),
+    ("drop table marts.claims_to_fix", "marts.claims_to_fix (the table)"),
     ("alter table marts.refund_reconciliation drop column remitted_amount",
      "marts.refund_reconciliation (remitted_amount)"),
-    ("drop table core.permanent_ventilation", "core.permanent_ventilation (the table)"),
+    ("drop table marts.ventilator_free_survival", "marts.ventilator_free_survival (the table)"),
+    ("alter table marts.payer_summary drop column refunds_lost_amount", "marts.payer_summary (refunds_lost_amount)"),
 ])
 def test_a_warehouse_lacking_a_report_input_is_refused_with_what_it_lacks(warehouse, tmp_path, sql, named):
     # never a report that looks like a payer with nothing to reconcile
     incomplete = _without(warehouse, tmp_path, sql)
     out = tmp_path / "out"
     for write in (lambda: write_report(incomplete, "PAYA", "xlsx", out),
-                  lambda: write_all_reports(incomplete, out, helper=False)):
+                  lambda: write_all_reports(incomplete, out)):
         with pytest.raises(ValueError, match="run `oba run`") as err:
             write()
         assert named in str(err.value)
@@ -254,7 +290,7 @@ def test_payers_whose_ids_share_a_prefix_or_differ_by_case_get_only_their_own_ro
     finally:
         con.close()
     out = tmp_path / "out"
-    paths = write_all_reports(wh, out, helper=False)
+    paths = write_all_reports(wh, out)
     assert len({p.name.lower() for p in paths}) == len(paths) == 4 * 3  # PAYA, PAYA2, paya, PAYB
     members = {"PAYA": "AM1", "PAYA2": "PREFIXMEMBER", "paya": "LOWERMEMBER", "PAYB": "BMEMBER77"}
     for payer, own in members.items():
@@ -284,13 +320,15 @@ def test_safe_file_stem_distinguishes_ids():
     assert all(ch.isalnum() or ch in "_-" for ch in safe_file_stem("../../etc/passwd"))
 
 
-@pytest.mark.parametrize("helper", [False, True])
-def test_write_all_reports(warehouse, tmp_path, helper):
-    paths = write_all_reports(warehouse, tmp_path / "reports", helper=helper)
+def test_write_all_reports(warehouse, reports_a, tmp_path):
+    paths = write_all_reports(warehouse, tmp_path / "reports")
     names = sorted(p.name for p in paths)
     assert names == sorted(f"oba_report_{p}.{f}" for p in ("PAYA", "PAYB") for f in ("xlsx", "csv", "html"))
     assert all(p.exists() and p.parent == (tmp_path / "reports").resolve() for p in paths)
     assert not [p for p in (tmp_path / "reports").iterdir() if p.name.startswith(".tmp")]
+    for fmt, single in reports_a.items():  # each payer's files are its single reports
+        (path,) = [p for p in paths if p.name == single.name]
+        assert report_content(path) == report_content(single), fmt
 
 
 def report_content(path: Path) -> dict[str, bytes]:
@@ -299,46 +337,6 @@ def report_content(path: Path) -> dict[str, bytes]:
         return {"": path.read_bytes()}
     with zipfile.ZipFile(path) as z:
         return {n: z.read(n) for n in z.namelist() if n != "docProps/core.xml"}
-
-
-@pytest.mark.parametrize("helper", [False, True])
-def test_all_payers_get_exactly_the_single_payer_reports(warehouse, reports_a, tmp_path, helper):
-    """Sharing the payers with a helper process changes nothing in any file."""
-    paths = write_all_reports(warehouse, tmp_path, helper=helper)
-    for fmt, single in reports_a.items():
-        (path,) = [p for p in paths if p.name == single.name]
-        assert report_content(path) == report_content(single), fmt
-
-
-def test_a_failed_helper_fails_the_run(warehouse, tmp_path, monkeypatch):
-    monkeypatch.setattr(writer, "_start_helper",
-                        lambda *args: subprocess.Popen([sys.executable, "-c", "raise SystemExit(3)"]))
-    with pytest.raises(RuntimeError, match="helper process failed"):
-        write_all_reports(warehouse, tmp_path, helper=True)
-
-
-def test_a_failure_here_stops_the_helper(warehouse, tmp_path, monkeypatch):
-    helpers = []
-
-    def start(*args):
-        helpers.append(subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"]))
-        return helpers[0]
-
-    def fail(*args):
-        raise OSError("disk full")
-
-    monkeypatch.setattr(writer, "_start_helper", start)
-    monkeypatch.setattr(writer, "_write_payers", fail)
-    with pytest.raises(OSError, match="disk full"):
-        write_all_reports(warehouse, tmp_path, helper=True)
-    assert helpers[0].returncode is not None  # stopped and waited for, not left running
-
-
-def test_helper_entry_point_writes_the_payers_it_is_given(warehouse, tmp_path):
-    done = subprocess.run([sys.executable, "-m", "pipelines.defs.reports", str(warehouse),
-                           str(tmp_path), "csv,html", "PAYB"], capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["oba_report_PAYB.csv", "oba_report_PAYB.html"]
 
 
 def test_reports_open_the_warehouse_read_only(warehouse, tmp_path):
@@ -351,12 +349,17 @@ def test_reports_open_the_warehouse_read_only(warehouse, tmp_path):
     assert path.read_text().startswith("contract_id,payer_id,member_id")
 
 
-def test_html_detail_tables_are_capped_and_say_where_the_rest_is():
-    from pipelines.defs.reports.data import Table
-    from pipelines.defs.reports.html_report import HTML_ROW_LIMIT, _table
+def test_html_detail_tables_are_capped_and_say_where_the_rest_is(warehouse):
+    from pipelines.defs.reports.data import load_report_data
+    from pipelines.defs.reports.html_report import HTML_ROW_LIMIT, render_html
 
-    rows = [(f"C{i}",) for i in range(HTML_ROW_LIMIT + 5)]
-    text = _table(Table(["claim_id"], ["VARCHAR"], rows))
-    assert text.count("<tr>") == HTML_ROW_LIMIT + 1  # header + the first rows
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        data = load_report_data(con, "PAYA")
+    finally:
+        con.close()
+    row = data.claims_to_fix.rows[0]
+    data.claims_to_fix.rows = [(f"C{i}", *row[1:]) for i in range(HTML_ROW_LIMIT + 5)]
+    text = render_html(data)
     assert f"First {HTML_ROW_LIMIT} of {HTML_ROW_LIMIT + 5} rows" in text
-    assert f"C{HTML_ROW_LIMIT - 1}<" in text and f"C{HTML_ROW_LIMIT}<" not in text
+    assert f"<td>C{HTML_ROW_LIMIT - 1}</td>" in text and f"<td>C{HTML_ROW_LIMIT}</td>" not in text

@@ -23,15 +23,15 @@ B_SECRETS = ["PAYB", "BMEMBER77", "OBA-BETA", "BCLAIM55", "EP-PAYB-BMEMBER77",
 A_INJECTION_MEMBER = "=1+2"
 A_INJECTION_REASON = "@SUM(A1)"
 
-EVIDENCE_MODELS = ["core/assessment_evidence", "core/person_evidence", "core/permanent_ventilation"]
+EVIDENCE_MODELS = ["core/assessment_evidence", "core/person_evidence", "core/permanent_ventilation",
+                   "marts/ventilator_free_survival"]
+A_FIX = "Set oba_contract_id to OBA-A and resubmit the claim."
 
 
 def build_evidence(con: duckdb.DuckDBPyConnection) -> None:
-    """The tables the survival curve reads, as a published warehouse has them:
-    the evidence models run on the staged events, and marts.treatment_episodes
-    (the claims domain's mart; its extra columns are not read) from core."""
+    """The survival mart as a published warehouse has it: the evidence models and
+    marts.ventilator_free_survival run on the staged events and core.treatment_episodes."""
     run_models(con, EVIDENCE_MODELS)
-    con.execute("create or replace table marts.treatment_episodes as select * from core.treatment_episodes")
 
 
 def build_warehouse(path: Path) -> Path:
@@ -39,6 +39,7 @@ def build_warehouse(path: Path) -> Path:
     schema.create_all(con)
     set_as_of(con, AS_OF)
     create_colleague_tables(con)
+    con.execute("alter table marts.claims_missing_oba add column fix varchar")  # the claims domain's plain words
     # payer A: 2,125,000 x 17% = 361,250.00 per missed milestone, cap 40%
     add_contract(con, contract_id="OBA-A", payer_id="PAYA", refund_cap_pct="40")
     add_episode(con, "PAYA", "AM1", "OBA-A", infusion_date=D(2023, 1, 10),
@@ -54,7 +55,7 @@ def build_warehouse(path: Path) -> Path:
     insert(con, "marts.claims_missing_oba", [
         {"claim_id": "ACLAIM1", "payer_id": "PAYA", "member_id": "AM3",
          "service_date": D(2025, 2, 2), "oba_contract_id": None, "reason": A_INJECTION_REASON,
-         "suggested_contract_id": "OBA-A"},
+         "suggested_contract_id": "OBA-A", "fix": A_FIX},
     ])
     insert(con, "marts.claim_findings", [
         {"claim_id": "ACLAIM2", "payer_id": "PAYA", "member_id": "AM1", "service_date": D(2023, 1, 10),
@@ -96,7 +97,7 @@ def build_warehouse(path: Path) -> Path:
     ])
     build_evidence(con)
 
-    run_models(con, MODELS)
+    run_models(con, ["marts/claims_to_fix", *MODELS])
     con.execute("checkpoint")
     con.close()
     return path

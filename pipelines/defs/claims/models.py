@@ -7,5 +7,6 @@ MODELS = [
     "core/treatment_episodes",
     "marts/claims_missing_oba",
     "marts/claim_findings",
+    "marts/claims_to_fix",
     "marts/treatment_episodes",
 ]

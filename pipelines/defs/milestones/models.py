@@ -14,4 +14,5 @@ MODELS = [
     "core/criteria_results",
     "core/milestone_decisions",
     "marts/assessment_worklist",
+    "marts/ventilator_free_survival",
 ]

@@ -33,5 +33,6 @@ MODELS = [
     "marts/milestone_status",
     "marts/refund_reconciliation",
     "marts/refunds_at_risk",
+    "marts/milestones_by_timepoint",
     "marts/payer_summary",
 ]

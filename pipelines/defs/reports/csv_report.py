@@ -1,4 +1,6 @@
-"""The CSV report: the payer's reconciliation rows, exact decimals, ISO dates."""
+"""The CSV report, for loading elsewhere: the payer's reconciliation rows with the
+column names of marts.refund_reconciliation (payer_id second, as the mart has it),
+exact decimals, ISO dates."""
 
 from __future__ import annotations
 
@@ -28,6 +30,6 @@ def write_csv(data: ReportData, path: Path) -> None:
     t = data.reconciliation
     with path.open("w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
-        w.writerow(t.columns)
+        w.writerow([t.columns[0], "payer_id", *t.columns[1:]])
         for row in t.rows:
-            w.writerow([_cell(v) for v in row])
+            w.writerow([_cell(v) for v in (row[0], data.payer_id, *row[1:])])

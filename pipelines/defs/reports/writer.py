@@ -10,18 +10,13 @@ query filters on payer_id with a bound parameter). Files are named
 `oba_report_<payer>.<ext>` with the payer id reduced to a safe file name, always
 inside out_dir, and are replaced atomically (written to a temporary file first).
 
-write_all_reports writes each payer exactly as write_report does. It shares the
-payers with one helper process (`python -m pipelines.defs.reports`, see
-__main__.py) when the machine has a second core: the reports are CPU-bound
-Python, so two processes take ~2/3 of the time.
+write_all_reports writes each payer exactly as write_report does, one after the other.
 """
 
 from __future__ import annotations
 
 import importlib
 import os
-import subprocess
-import sys
 import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -29,7 +24,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines.defs.reports.data import (
-    ReportData, check_report_inputs, known_payers, load_reports_data, milestone_counts,
+    ReportData, check_report_inputs, known_payers, load_reports_data,
 )
 from pipelines.defs.reports.safety import report_path
 from pipelines.read_only import open_read_only
@@ -108,59 +103,17 @@ def write_report(warehouse_path: str | Path, payer_id: str, fmt: str, out_dir: s
     return write_payer_reports(warehouse_path, [payer_id], [fmt], out_dir)[0]
 
 
-# --- all payers, shared with a helper process -------------------------------------
-
-def _cores() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-
-
-def _deal(payers: list[str], sizes: dict[str, int]) -> tuple[list[str], list[str]]:
-    """(this process's payers, the helper's): dealt out biggest first and in turn,
-    so this process, which has no start-up to pay, gets the bigger share."""
-    ranked = sorted(payers, key=lambda p: -sizes.get(p, 0))
-    return ranked[0::2], ranked[1::2]
-
-
-def _start_helper(warehouse_path: str | Path, payer_ids: list[str], formats: list[str],
-                  out_dir: Path) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "pipelines.defs.reports", str(warehouse_path),
-                             str(out_dir), ",".join(formats), *payer_ids])
-
-
 def write_all_reports(
     warehouse_path: str | Path,
     out_dir: str | Path,
     formats: Iterable[str] = ("xlsx", "csv", "html"),
-    helper: bool | None = None,
 ) -> list[Path]:
-    """Every payer's report in every format; returns the paths written, payer by payer.
-
-    helper: share the payers with a helper process; by default when there are
-    two payers or more and the machine has a second core. Its start-up (Python
-    and DuckDB) is small beside the xlsx cells, the bulk of the work at national
-    scale. A failure of either process fails the call (the other one is stopped
-    or waited for first).
-    """
+    """Every payer's report in every format; returns the paths written, payer by payer."""
     formats = [_check_format(f) for f in formats]
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
     con = _connect(warehouse_path)
     try:
         check_report_inputs(con)
-        payers = known_payers(con)
-        if helper is None:
-            helper = len(payers) > 1 and _cores() > 1
-        mine, theirs = _deal(payers, milestone_counts(con)) if helper else (payers, [])
-        process = _start_helper(warehouse_path, theirs, formats, out) if theirs else None
-        try:
-            _write_payers(con, mine, formats, out)
-        except BaseException:
-            if process:
-                process.terminate()
-                process.wait()
-            raise
+        Path(out_dir).mkdir(parents=True, exist_ok=True)
+        return _write_payers(con, known_payers(con), formats, Path(out_dir))
     finally:
         con.close()
-    if process and process.wait() != 0:
-        raise RuntimeError(f"the report helper process failed (exit code {process.returncode})")
-    return [report_path(out, p, fmt) for p in payers for fmt in formats]

@@ -1,26 +1,50 @@
-"""The Excel report: Summary, Reconciliation, Milestones, Claims to fix, Worklist.
+"""The Excel report, written with XlsxWriter: one Excel table per sheet (filter,
+banding, frozen header), human headers, columns as wide as their values, long text
+wrapped, and a landscape page set-up that prints every column on the page width
+with the header row repeated on each page.
 
-Written with the small streaming writer of xlsx_package (why not XlsxWriter or
-openpyxl: see there). Every cell is a value, never a formula; text from input
-data that looks like a formula also gets Excel's quote prefix.
+Every cell is a value, never a formula: text is written as text, and text from input
+data that looks like a formula also gets Excel's quote prefix (spec outputs.md "Reports").
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from decimal import Decimal
-from itertools import chain
 from pathlib import Path
 from typing import Any
 
-from pipelines.defs.reports.data import STATUSES, ReportData, Table
-from pipelines.defs.reports.xlsx_package import (
-    BOLD, Sheet, header_row, text_cell, value_cell, value_row, write_workbook,
-)
+import xlsxwriter
+from xlsxwriter.format import Format
+from xlsxwriter.worksheet import Worksheet
+
+from pipelines.defs.reports.data import SUMMARY_ROWS, ReportData, Table
+from pipelines.defs.reports.safety import looks_like_formula
+
+MONEY_FORMAT = '"$"#,##0.00;[Red]-"$"#,##0.00'
+DATE_FORMAT = "yyyy-mm-dd"
+TABLE_STYLE = "Table Style Medium 2"
+LONG_TEXT_WIDTH = 60  # characters: wider long text wraps
+MAX_WIDTH = 40
+MIN_WIDTH = 8
+HEADER_LINE_HEIGHT = 15  # points, a line of 11 pt bold text
 
 
-def _width(value: Any) -> int:
+class _Formats:
+    def __init__(self, wb: xlsxwriter.Workbook) -> None:
+        top = {"valign": "top"}
+        self.text = wb.add_format(top)
+        self.quoted = wb.add_format({**top, "quote_prefix": True})
+        self.wrapped = wb.add_format({**top, "text_wrap": True})
+        self.wrapped_quoted = wb.add_format({**top, "text_wrap": True, "quote_prefix": True})
+        self.money = wb.add_format({**top, "num_format": MONEY_FORMAT})
+        self.date = wb.add_format({**top, "num_format": DATE_FORMAT, "align": "left"})
+        self.number = wb.add_format(top)
+        self.header = wb.add_format({"bold": True, "text_wrap": True, "valign": "bottom"})
+        self.title = wb.add_format({"bold": True, "font_size": 14})
+
+
+def _text_width(value: Any) -> int:
     if value is None:
         return 0
     if isinstance(value, dt.date):
@@ -30,108 +54,123 @@ def _width(value: Any) -> int:
     return len(str(value))
 
 
-def _widest(column: tuple[Any, ...]) -> int:
-    """max(_width(v)) over a column. A column holds one DuckDB type: text and
-    date columns (most cells) are measured without a Python call per value."""
-    kinds = set(map(type, column)) - {type(None)}
-    if kinds == {str}:
-        return max(len(v) for v in column if v is not None)
-    if kinds == {dt.date}:
-        return 10
-    return max(map(_width, column))
+def _widths(table: Table) -> list[float]:
+    """Each column as wide as its widest value, at least as wide as the longest word of
+    its header (headers wrap), between MIN_WIDTH and MAX_WIDTH characters; long text up
+    to LONG_TEXT_WIDTH, where it wraps."""
+    widths = []
+    for j, header in enumerate(table.headers):
+        widest = max([_text_width(r[j]) for r in table.rows] + [max(map(len, header.split()))])
+        cap = LONG_TEXT_WIDTH if table.is_long_text(j) else MAX_WIDTH
+        widths.append(min(max(widest + 2, MIN_WIDTH), cap))
+    return widths
 
 
-def _column_widths(table: Table) -> list[tuple[int, int, float]]:
-    """Each column as wide as its longest value or name (+2), between 10 and 60
-    characters; neighbours of equal width share one entry."""
-    widths = [len(c) for c in table.columns]
-    for j, column in enumerate(zip(*table.rows)):
-        widths[j] = max(widths[j], _widest(column))
-    runs: list[tuple[int, int, float]] = []
-    for j, w in enumerate(min(max(w + 2, 10), 60) for w in widths):
-        if runs and runs[-1][2] == w and runs[-1][1] == j - 1:
-            runs[-1] = (runs[-1][0], j, w)
+def _header_lines(headers: list[str], widths: list[float]) -> int:
+    """Lines the tallest wrapped header takes at its column's width (word by word)."""
+    most = 1
+    for header, width in zip(headers, widths):
+        lines, used = 1, 0
+        for word in header.split():
+            if used and used + 1 + len(word) > width - 1:
+                lines, used = lines + 1, len(word)
+            else:
+                used += len(word) + (1 if used else 0)
+        most = max(most, lines)
+    return most
+
+
+def _write_cell(ws: Worksheet, row: int, col: int, value: Any, f: _Formats,
+                money: bool, wrap: bool) -> None:
+    if value is None:
+        return
+    if isinstance(value, bool):
+        ws.write_boolean(row, col, value, f.text)
+    elif isinstance(value, dt.date):
+        ws.write_datetime(row, col, dt.datetime.combine(value, dt.time()), f.date)
+    elif isinstance(value, (int, float, Decimal)):
+        ws.write_number(row, col, float(value), f.money if money else f.number)
+    else:
+        text = str(value)
+        if looks_like_formula(text):
+            ws.write_string(row, col, text, f.wrapped_quoted if wrap else f.quoted)
         else:
-            runs.append((j, j, w))
-    return runs
+            ws.write_string(row, col, text, f.wrapped if wrap else f.text)
 
 
-def _table_rows(table: Table, first_row: int) -> Iterator[str]:
-    """The rows of a table as <row> XML from 1-based row first_row on."""
+def _page_setup(ws: Worksheet, data: ReportData, title: str, header_row: int) -> None:
+    """Landscape, every column on the page width, the header row on every page, and
+    the payer, as-of and page number in the margins."""
+    ws.set_landscape()
+    ws.set_paper(1)  # US Letter
+    ws.fit_to_pages(1, 0)
+    ws.repeat_rows(header_row)
+    ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
+    payer = data.payer_id.replace("&", "&&")
+    ws.set_header(f"&L{title.replace('&', '&&')} - payer {payer}&RAs of {data.as_of or ''}")
+    ws.set_footer("&CPage &P of &N")
+
+
+def _table_sheet(wb: xlsxwriter.Workbook, f: _Formats, data: ReportData, title: str,
+                 table: Table) -> None:
+    """One sheet holding `table` as an Excel table from A1, its header frozen."""
+    ws = wb.add_worksheet(title)
     money = [table.is_money(j) for j in range(len(table.columns))]
-    for i, row in enumerate(table.rows, start=first_row):
-        yield value_row(i, row, money)
+    wrap = [table.is_long_text(j) for j in range(len(table.columns))]
+    for i, row in enumerate(table.rows, start=1):
+        for j, value in enumerate(row):
+            _write_cell(ws, i, j, value, f, money[j], wrap[j])
+    # a table needs one data row: an empty one stays empty, with its header and filter
+    ws.add_table(0, 0, max(len(table.rows), 1), len(table.columns) - 1, {
+        "style": TABLE_STYLE,
+        "name": "".join(ch for ch in title.title() if ch.isalnum()),
+        "columns": [{"header": h, "header_format": f.header} for h in table.headers],
+    })
+    widths = _widths(table)
+    for j, width in enumerate(widths):
+        ws.set_column(j, j, width)
+    ws.set_row(0, HEADER_LINE_HEIGHT * _header_lines(table.headers, widths))
+    ws.freeze_panes(1, 0)
+    _page_setup(ws, data, title, 0)
 
 
-def _table_sheet(title: str, table: Table) -> Sheet:
-    """A header row (frozen, with an autofilter) and one row per table row."""
-    def rows():
-        yield header_row(1, table.columns)
-        yield from _table_rows(table, 2)
+def _summary_sheet(wb: xlsxwriter.Workbook, f: _Formats, data: ReportData) -> None:
+    """The payer's totals as a table of (section, measure, value) under a title."""
+    ws = wb.add_worksheet("Summary")
+    ws.write_string(0, 0, f"OBA refund report - payer {data.payer_id}", f.title)
+    ws.write_string(1, 0, f"As of {data.as_of or 'unknown'}")
+    first = 3  # the table's header row
+    for i, (section, label, column, money) in enumerate(SUMMARY_ROWS, start=first + 1):
+        ws.write_string(i, 0, section, f.text)
+        ws.write_string(i, 1, label, f.text)
+        _write_cell(ws, i, 2, data.summary.get(column), f, money, False)
+    ws.add_table(first, 0, first + len(SUMMARY_ROWS), 2, {
+        "style": TABLE_STYLE, "name": "Summary",
+        "columns": [{"header": h, "header_format": f.header} for h in ("Section", "Measure", "Value")],
+    })
+    ws.set_column(0, 0, max(len(s) for s, _, _, _ in SUMMARY_ROWS) + 2)
+    ws.set_column(1, 1, max(len(label) for _, label, _, _ in SUMMARY_ROWS) + 2)
+    ws.set_column(2, 2, 18)
+    ws.freeze_panes(first + 1, 0)
+    _page_setup(ws, data, "Summary", first)
 
-    return Sheet(
-        name=title, rows=rows(), n_rows=1 + len(table.rows), n_cols=len(table.columns),
-        widths=_column_widths(table), frozen_rows=1, filter_rows=max(len(table.rows), 1),
-    )
 
-
-# Labels of the Summary sheet (column A), value in column B.
-SUMMARY_ROWS = [
-    ("Refunds due", "refunds_due_amount", True),
-    ("Remitted", "remitted_amount", True),
-    ("Outstanding", "outstanding_amount", True),
-    ("Overdue", "overdue_amount", True),
-    ("Overpaid / unmatched (credit)", "credit_amount", True),
-    ("Net balance (due - remitted)", "net_balance", True),
-    ("Claims missing OBA link", "claims_missing_oba", False),
-    ("Refunds at risk (amount)", "refunds_at_risk_amount", True),
-    ("Refunds at risk (milestones)", "refunds_at_risk_milestones", False),
+SHEETS = [
+    ("By timepoint", "by_timepoint"),
+    ("Lost or at risk", "refunds_at_risk"),
+    ("Reconciliation", "reconciliation"),
+    ("Milestones", "milestones"),
+    ("Claims to fix", "claims_to_fix"),
+    ("Worklist", "worklist"),
 ]
-
-TIMEPOINT_HEADER = ["Timepoint (months)", *STATUSES, "total", "refunds due", "remitted"]
-
-
-def _labelled_row(row: int, label: str, value: Any, label_style: int = 0, money: bool = False) -> str:
-    """A label in column A and, unless None, a value in column B."""
-    cells = text_cell(f"A{row}", label, label_style)
-    if value is not None:
-        cells += value_cell(f"B{row}", value, money)
-    return f'<row r="{row}">{cells}</row>'
-
-
-def _summary_sheet(data: ReportData) -> Sheet:
-    """Payer and as-of, the totals, milestones by timepoint, then the refunds at risk."""
-    t = data.refunds_at_risk
-    rows = [
-        _labelled_row(1, "Payer", data.payer_id, BOLD),
-        _labelled_row(2, "As of", data.as_of, BOLD),
-    ]
-    r = 4
-    for label, key, money in SUMMARY_ROWS:
-        rows.append(_labelled_row(r, label, data.summary.get(key), money=money))
-        r += 1
-    r += 1
-    rows += [header_row(r, ["Milestones by status and timepoint"]), header_row(r + 1, TIMEPOINT_HEADER)]
-    r += 1
-    money = [False] * (len(TIMEPOINT_HEADER) - 2) + [True, True]
-    for row in data.by_timepoint.dicts():
-        r += 1
-        rows.append(value_row(r, [row["timepoint_months"], *(row[s] for s in STATUSES), row["total"],
-                                  row["refunds_due_amount"], row["remitted_amount"]], money))
-    r += 2
-    rows += [header_row(r, ["Refunds at risk"]), header_row(r + 1, t.columns)]
-    n_cols = max(len(TIMEPOINT_HEADER), len(t.columns))
-    return Sheet(
-        name="Summary", rows=chain(rows, _table_rows(t, r + 2)), n_rows=r + 1 + len(t.rows),
-        n_cols=n_cols, widths=[(0, 0, 34), (1, n_cols - 1, 18)], frozen_rows=2,
-    )
 
 
 def write_xlsx(data: ReportData, path: Path) -> None:
-    write_workbook(path, [
-        _summary_sheet(data),
-        _table_sheet("Reconciliation", data.reconciliation),
-        _table_sheet("Milestones", data.milestones),
-        _table_sheet("Claims to fix", data.claims_to_fix),
-        _table_sheet("Worklist", data.worklist),
-    ])
+    wb = xlsxwriter.Workbook(str(path), {
+        "strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False,
+    })
+    f = _Formats(wb)
+    _summary_sheet(wb, f, data)
+    for title, attribute in SHEETS:
+        _table_sheet(wb, f, data, title, getattr(data, attribute))
+    wb.close()
