@@ -291,12 +291,8 @@ class Contract(BaseModel):
         return self
 
 
-def _field_names(model: type[BaseModel]) -> set[str]:
-    return set(model.model_fields)
-
-
 # Field names a message may quote back (a key of the file that is not one of these is input text).
-KNOWN_FIELDS = _field_names(Contract) | _field_names(Milestone) | {
+KNOWN_FIELDS = set(Contract.model_fields) | set(Milestone.model_fields) | {
     "all", "any", "score_min", "score_gain", "motor_milestone", "instrument", "value", "points"}
 
 
