@@ -66,6 +66,23 @@ def pdf_pages(pdf: Path) -> tuple[list[str], list[list[tuple[float, float, str]]
     return texts, words, (width, height)
 
 
+def overlapping_words(pdf: Path) -> list[tuple[int, str, str]]:
+    """(page, word, word) of words drawn over each other: text spilling out of a row too short."""
+    found = []
+    bbox = run([program("pdftotext"), "-bbox", str(pdf), "-"])
+    for n, page in enumerate(bbox.split("<page ")[1:], start=1):
+        boxes = sorted((float(y0), float(x0), float(y1), float(x1), w) for x0, y0, x1, y1, w in re.findall(
+            r'xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>', page))
+        for i, (y0, x0, y1, x1, word) in enumerate(boxes):
+            for oy0, ox0, oy1, ox1, other in boxes[i + 1:]:
+                if oy0 >= y1:  # sorted by top: nothing further down can overlap
+                    break
+                # lines of one cell touch; words over each other share most of their height
+                if min(y1, oy1) - oy0 > 0.4 * min(y1 - y0, oy1 - oy0) and ox0 < x1 - 1 and x0 < ox1 - 1:
+                    found.append((n, word, other))
+    return found
+
+
 def html_unescape(text: str) -> str:
     return text.replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"')
 
@@ -96,6 +113,7 @@ def test_libreoffice_prints_every_sheet_landscape_with_all_columns_on_the_page_w
             for header in headers[sheet]:
                 assert set(header.split()) <= page_text_words, (book.name, n, sheet, header)
             assert max(x for x, _, _ in page_words) <= width, (book.name, n, sheet)
+        assert not overlapping_words(tmp_path / f"{book.stem}.pdf"), book.name  # wrapped text has room
         assert seen == set(headers), book.name  # every sheet printed
 
 

@@ -127,5 +127,5 @@ def ventilator_free_survival(data: ReportData) -> str | None:
                      f"{events} event{'s' if events != 1 else ''} (death or permanent ventilation)")
         ax.legend(frameon=False, loc="lower left")
         ax.grid(color="#eeeeee")
-        add_at_risk_counts(kmf, ax=ax, rows_to_show=["At risk"], labels=["Children"])
+        add_at_risk_counts(kmf, ax=ax, rows_to_show=["At risk"], labels=["Children"], ypos=-0.3)
         return _svg(fig, "Kaplan-Meier ventilator-free survival")

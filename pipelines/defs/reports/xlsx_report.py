@@ -10,6 +10,7 @@ data that looks like a formula also gets Excel's quote prefix (spec outputs.md "
 from __future__ import annotations
 
 import datetime as dt
+import textwrap
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -27,18 +28,20 @@ TABLE_STYLE = "Table Style Medium 2"
 LONG_TEXT_WIDTH = 60  # characters: wider long text wraps
 MAX_WIDTH = 40
 MIN_WIDTH = 8
-HEADER_LINE_HEIGHT = 15  # points, a line of 11 pt bold text
+LINE_HEIGHT = 15  # points: a line of 11 pt text
 
 
 class _Formats:
     def __init__(self, wb: xlsxwriter.Workbook) -> None:
         top = {"valign": "top"}
-        self.text = wb.add_format(top)
-        self.quoted = wb.add_format({**top, "quote_prefix": True})
-        self.wrapped = wb.add_format({**top, "text_wrap": True})
-        self.wrapped_quoted = wb.add_format({**top, "text_wrap": True, "quote_prefix": True})
+        # text and dates are indented so they never touch a right-aligned number to their left
+        left = {**top, "align": "left", "indent": 1}
+        self.text = wb.add_format(left)
+        self.quoted = wb.add_format({**left, "quote_prefix": True})
+        self.wrapped = wb.add_format({**left, "text_wrap": True})
+        self.wrapped_quoted = wb.add_format({**left, "text_wrap": True, "quote_prefix": True})
         self.money = wb.add_format({**top, "num_format": MONEY_FORMAT})
-        self.date = wb.add_format({**top, "num_format": DATE_FORMAT, "align": "left"})
+        self.date = wb.add_format({**left, "num_format": DATE_FORMAT})
         self.number = wb.add_format(top)
         self.header = wb.add_format({"bold": True, "text_wrap": True, "valign": "bottom"})
         self.title = wb.add_format({"bold": True, "font_size": 14})
@@ -48,10 +51,10 @@ def _text_width(value: Any) -> int:
     if value is None:
         return 0
     if isinstance(value, dt.date):
-        return 10
+        return 12  # with the indent
     if isinstance(value, Decimal):
         return len(f"{value:,.2f}") + 2
-    return len(str(value))
+    return len(str(value)) + 2  # the indent
 
 
 def _widths(table: Table) -> list[float]:
@@ -66,18 +69,11 @@ def _widths(table: Table) -> list[float]:
     return widths
 
 
-def _header_lines(headers: list[str], widths: list[float]) -> int:
-    """Lines the tallest wrapped header takes at its column's width (word by word)."""
-    most = 1
-    for header, width in zip(headers, widths):
-        lines, used = 1, 0
-        for word in header.split():
-            if used and used + 1 + len(word) > width - 1:
-                lines, used = lines + 1, len(word)
-            else:
-                used += len(word) + (1 if used else 0)
-        most = max(most, lines)
-    return most
+def _lines(text: str, width: float) -> int:
+    """Lines `text` takes wrapped at words in a column `width` characters wide, less the
+    indent. A column's width counts the digit '0'; text averages about 1.15 characters in
+    that space (checked on the evidence texts in LibreOffice)."""
+    return max(1, len(textwrap.wrap(text, max(int((width - 2) * 1.15), 1))))
 
 
 def _write_cell(ws: Worksheet, row: int, col: int, value: Any, f: _Formats,
@@ -117,19 +113,24 @@ def _table_sheet(wb: xlsxwriter.Workbook, f: _Formats, data: ReportData, title: 
     ws = wb.add_worksheet(title)
     money = [table.is_money(j) for j in range(len(table.columns))]
     wrap = [table.is_long_text(j) for j in range(len(table.columns))]
+    widths = _widths(table)
     for i, row in enumerate(table.rows, start=1):
         for j, value in enumerate(row):
             _write_cell(ws, i, j, value, f, money[j], wrap[j])
+        # spreadsheet programs do not all grow a row for its wrapped text (LibreOffice does
+        # not on import): the row is as tall as its longest wrapped text
+        lines = max([_lines(str(row[j]), widths[j]) for j in range(len(row)) if wrap[j] and row[j]] or [1])
+        if lines > 1:
+            ws.set_row(i, LINE_HEIGHT * lines)
     # a table needs one data row: an empty one stays empty, with its header and filter
     ws.add_table(0, 0, max(len(table.rows), 1), len(table.columns) - 1, {
         "style": TABLE_STYLE,
         "name": "".join(ch for ch in title.title() if ch.isalnum()),
         "columns": [{"header": h, "header_format": f.header} for h in table.headers],
     })
-    widths = _widths(table)
     for j, width in enumerate(widths):
         ws.set_column(j, j, width)
-    ws.set_row(0, HEADER_LINE_HEIGHT * _header_lines(table.headers, widths))
+    ws.set_row(0, LINE_HEIGHT * max(_lines(h, w) for h, w in zip(table.headers, widths)))
     ws.freeze_panes(1, 0)
     _page_setup(ws, data, title, 0)
 
