@@ -85,7 +85,7 @@ def render_page(con, run_id: str, checks: list[CheckResult]) -> str:
     quarantined = con.execute(
         """select feed, reason, count(*) from audit.quarantine
            where run_id = ? group by feed, reason order by feed, count(*) desc, reason""", [run_id]).fetchall()
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(Path(__file__).parent), autoescape=True,
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"), autoescape=True,
                              undefined=jinja2.StrictUndefined)
     return env.get_template(TEMPLATE).render(
         run_id=run_id,
