@@ -33,7 +33,7 @@ def sdb(db):
     for member in ("DIED", "TRACH", "RUN", "ALIVE", "SILENT", "LATE", "BEFORE", "TWICE"):
         add_episode(db, "PAYA", member, infusion_date=INFUSION, statuses={6: "met"})
     # a later episode of the same child: the curve starts at the first infusion
-    insert(db, "core.treatment_episodes", [{"episode_id": "EP-PAYA-TWICE-2", "payer_id": "PAYA",
+    insert(db, "core.episodes", [{"episode_id": "EP-PAYA-TWICE-2", "payer_id": "PAYA",
                                             "member_id": "TWICE", "infusion_date": D(2024, 6, 1)}])
     add_episode(db, "PAYB", "DIED", infusion_date=INFUSION, statuses={6: "not_met"})
     add_episode(db, "PAYB", "OTHER", infusion_date=INFUSION, statuses={6: "met"})

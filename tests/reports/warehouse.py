@@ -9,12 +9,13 @@ from pathlib import Path
 import duckdb
 
 from pipelines import schema
-from pipelines.defs.refunds.models import MODELS
-from pipelines.sqlmodels import run_models, set_as_of
 from tests.conftest import insert
 from tests.refunds.builders import (
     AS_OF, D, add_contract, add_episode, add_remittance, create_colleague_tables, insert_plain,
 )
+from tests.sqlmodels import run_models, set_as_of
+
+MODELS = ["refunds"]
 
 # Payer B's identifiers and amounts: none of these may appear in payer A's reports.
 B_SECRETS = ["PAYB", "BMEMBER77", "OBA-BETA", "BCLAIM55", "EP-PAYB-BMEMBER77",
@@ -23,7 +24,9 @@ B_SECRETS = ["PAYB", "BMEMBER77", "OBA-BETA", "BCLAIM55", "EP-PAYB-BMEMBER77",
 A_INJECTION_MEMBER = "=1+2"
 A_INJECTION_REASON = "@SUM(A1)"
 
-EVIDENCE_MODELS = ["core/assessment_evidence", "core/person_evidence", "core/permanent_ventilation"]
+EVIDENCE_MODELS = [
+    "milestones__assessment_evidence", "milestones__person_evidence", "milestones__permanent_ventilation",
+]
 
 
 def build_evidence(con: duckdb.DuckDBPyConnection) -> None:
@@ -31,7 +34,7 @@ def build_evidence(con: duckdb.DuckDBPyConnection) -> None:
     the evidence models run on the staged events, and marts.treatment_episodes
     (the claims domain's mart; its extra columns are not read) from core."""
     run_models(con, EVIDENCE_MODELS)
-    con.execute("create or replace table marts.treatment_episodes as select * from core.treatment_episodes")
+    con.execute("create or replace table marts.treatment_episodes as select * from core.episodes")
 
 
 def build_warehouse(path: Path) -> Path:
