@@ -51,8 +51,10 @@ def manifest() -> dict:
 
 @functools.cache
 def ordered_models() -> list[dict]:
-    """Every model but as_of_date, each after the models it reads (ties by name)."""
-    nodes = {k: n for k, n in manifest()["nodes"].items() if n["resource_type"] == "model"}
+    """Every model that makes a table but as_of_date, each after the models it reads (ties by name).
+    Ephemeral models (the claim finding rules) are inlined into the compiled SQL of their readers."""
+    nodes = {k: n for k, n in manifest()["nodes"].items()
+             if n["resource_type"] == "model" and n["config"]["materialized"] != "ephemeral"}
     graph = graphlib.TopologicalSorter()
     for key in sorted(nodes):
         graph.add(key, *sorted(d for d in nodes[key]["depends_on"]["nodes"] if d in nodes))
