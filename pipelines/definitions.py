@@ -6,7 +6,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from pipelines.defs.dbt.assets import dbt_models_asset, dbt_resource
+from pipelines.defs.dbt.assets import dbt_docs_asset, dbt_models_asset, dbt_resource
 from pipelines.defs.ingest.assets import FEED_ASSETS, contracts, warehouse_build
 from pipelines.defs.publish import payer_reports_asset, publish_asset
 from pipelines.defs.quality.checks import GX_CHECKS
@@ -21,7 +21,7 @@ def make_definitions(dbt_project: Path | None = None) -> dg.Definitions:
     upstream = [*(a.key for a in [*FEED_ASSETS, contracts]), *models.keys]
     return dg.Definitions(
         assets=[warehouse_build, *FEED_ASSETS, contracts, models,
-                payer_reports_asset(upstream), publish_asset(upstream)],
+                payer_reports_asset(upstream), publish_asset(upstream), dbt_docs_asset(dbt_project)],
         asset_checks=GX_CHECKS,
         jobs=[nightly_job],
         schedules=[nightly_schedule],

@@ -33,16 +33,17 @@ DOMAINS = ("claims", "milestones", "refunds")
 def manifest() -> dict:
     """The compiled manifest of the project (compiled at most once per version of its files)."""
     project = project_dir()
-    compiled = state_dir(project) / "compiled" / "manifest.json"
+    state = state_dir(project)
+    compiled = state.with_name(state.name + "-compiled") / "manifest.json"
     if not compiled.exists():
-        compiled.parent.parent.mkdir(parents=True, exist_ok=True)
-        work = Path(tempfile.mkdtemp(dir=compiled.parent.parent, prefix=".compiling-"))
+        state.parent.mkdir(parents=True, exist_ok=True)
+        work = Path(tempfile.mkdtemp(dir=state.parent, prefix=".compiling-"))
         try:
             done = subprocess.run(dbt_command(project, "compile", target_path=work), capture_output=True, text=True)
             assert done.returncode == 0, f"dbt compile failed:\n{done.stdout[-4000:]}"
             work.rename(compiled.parent)
         except OSError:
-            if not compiled.exists():
+            if not compiled.exists():  # unless another process compiled the same project meanwhile
                 raise
         finally:
             shutil.rmtree(work, ignore_errors=True)

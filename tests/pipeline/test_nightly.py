@@ -144,6 +144,14 @@ def test_published_tables_are_described_for_analysts(published):
         con.close()
 
 
+def test_the_dbt_docs_site_is_published_beside_the_warehouse(published):
+    """One HTML file an analyst opens offline: the models, their lineage and every column's description."""
+    _, warehouse, _ = published
+    site = (warehouse.parent / "docs" / "index.html").read_text()
+    assert "claims__rule_ndc_kit_weight_mismatch" in site  # a rule step, by its file name
+    assert "Whole calendar months from birth to infusion" in site  # a column's description
+
+
 def test_rerun_over_the_same_landing_zone_loads_nothing_twice(tmp_path):
     landing = small_landing(tmp_path)
     warehouse = tmp_path / "oba.duckdb"

@@ -14,6 +14,8 @@ which does not change from night to night (docs/decisions.md).
 
 import contextlib
 import os
+import subprocess
+import tempfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -21,7 +23,7 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
-from pipelines.defs.dbt.project import dbt_executable, manifest_path, project_dir
+from pipelines.defs.dbt.project import dbt_command, dbt_executable, manifest_path, project_dir, state_dir
 from pipelines.warehouse import WarehouseResource
 
 # staging tables the contracts asset writes
@@ -102,3 +104,43 @@ def dbt_models_asset(project: Path | None = None) -> dg.AssetsDefinition:
                                target_path=dbt_target_path(warehouse)).stream()
 
     return _dbt_models
+
+
+def docs_dir(warehouse: WarehouseResource) -> Path:
+    """Where analysts find the dbt documentation site: `docs/` beside the warehouse file."""
+    return warehouse.published_path.parent / "docs"
+
+
+def dbt_docs_asset(project: Path | None = None) -> dg.AssetsDefinition:
+    project = project or project_dir()
+
+    @dg.asset(
+        key="dbt_docs",
+        deps=[dg.AssetKey("published_warehouse")],
+        group_name="publish",
+        kinds={"dbt", "html"},
+        description="The dbt documentation site of the SQL layer (lineage, every model's and column's "
+        "description, the tests) as one HTML file that opens offline: <warehouse dir>/docs/index.html. "
+        "Written after the warehouse is published, and only when the dbt project changed.",
+    )
+    def _dbt_docs(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+        folder = docs_dir(warehouse)
+        version = state_dir(project).name
+        stamp = folder / "project_version.txt"
+        if stamp.exists() and stamp.read_text().strip() == version and (folder / "index.html").exists():
+            return dg.MaterializeResult(metadata={"regenerated": False, "site": dg.MetadataValue.path(str(folder))})
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=folder, prefix=".generating-") as work:
+            # --empty-catalog: the site is built from the project alone (descriptions document every
+            # column), without opening any warehouse file; --static: one file, no web server needed
+            done = subprocess.run(dbt_command(project, "docs", "generate", "--static", "--empty-catalog",
+                                              target_path=Path(work)),
+                                  env={k: v for k, v in os.environ.items() if not k.startswith("OBA_DBT_")},
+                                  capture_output=True, text=True)
+            if done.returncode != 0:
+                raise RuntimeError(f"dbt docs generate failed:\n{done.stdout[-4000:]}")
+            os.replace(Path(work) / "static_index.html", folder / "index.html")
+        stamp.write_text(version + "\n")
+        return dg.MaterializeResult(metadata={"regenerated": True, "site": dg.MetadataValue.path(str(folder))})
+
+    return _dbt_docs
