@@ -428,7 +428,8 @@ def test_a_run_publishes_its_reports_with_the_warehouse_and_leaves_no_build_fold
     assert run(landing, warehouse, "2026-11-21").success
     assert set(reports_of(warehouse)) == set(first)
     assert reports_of(warehouse)["oba_report_ACME.html"] != first["oba_report_ACME.html"]  # as of the new date
-    assert sorted(p.name for p in warehouse.parent.iterdir()) == ["oba.duckdb", "oba.duckdb.lock", "quality", "reports"]
+    assert sorted(p.name for p in warehouse.parent.iterdir()) == [
+        "docs", "oba.duckdb", "oba.duckdb.lock", "quality", "reports"]
 
 
 def test_a_report_that_cannot_be_written_fails_the_run_before_anything_is_published(tmp_path, monkeypatch, capsys):

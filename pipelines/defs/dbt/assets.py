@@ -13,6 +13,7 @@ which does not change from night to night (docs/decisions.md).
 """
 
 import contextlib
+import hashlib
 import os
 import subprocess
 import tempfile
@@ -21,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import dagster as dg
+import platformdirs
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
 from pipelines.defs.dbt.project import dbt_command, dbt_executable, manifest_path, project_dir, state_dir
@@ -55,9 +57,11 @@ class WarehouseTranslator(DagsterDbtTranslator):
 
 
 def dbt_target_path(warehouse: WarehouseResource) -> Path:
-    """Where dbt keeps its artifacts, logs and partial-parse cache: beside the build file, kept
-    from night to night so that dbt re-parses only what changed."""
-    return warehouse.build_path.with_name(warehouse.build_path.name + ".dbt")
+    """Where dbt keeps its artifacts, logs and partial-parse cache for this warehouse: a cache
+    folder of its own (not beside the warehouse, which holds only what analysts open), kept from
+    night to night so that dbt re-parses only what changed."""
+    key = hashlib.sha256(str(warehouse.build_path).encode()).hexdigest()[:16]
+    return Path(platformdirs.user_cache_dir("oba")) / "dbt-runs" / key
 
 
 def dbt_environment(warehouse: WarehouseResource) -> dict[str, str]:
