@@ -162,7 +162,7 @@ PARTS = {
     "data quality checks": lambda k: "_gx_" in k,
     "loading files": lambda k: k.startswith("staging__"),
     "models": lambda k: k.startswith(("core__", "marts__")),
-    "publish": lambda k: k == "published_warehouse",
+    "publish": lambda k: k in ("published_warehouse", "dbt_docs"),
     "reports": lambda k: k == "payer_reports",
 }
 

@@ -40,7 +40,6 @@ import duckdb
 from pydantic import PrivateAttr
 
 from pipelines import schema
-from pipelines.sqlmodels import set_as_of
 
 DEFAULT_WAREHOUSE = "warehouse/oba.duckdb"
 DEFAULT_LANDING = "data_samples/landing"
@@ -113,7 +112,7 @@ class WarehouseResource(dg.ConfigurableResource):
 
     @contextlib.contextmanager
     def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A connection to the build file with the as-of date set."""
+        """A connection to the build file (the as-of date is in core.as_of_date once dbt has run)."""
         if not self.build_path.exists():
             raise RuntimeError(
                 f"no build in progress at {self.build_path}: materialize the whole `nightly` job "
@@ -121,7 +120,6 @@ class WarehouseResource(dg.ConfigurableResource):
             )
         con = duckdb.connect(str(self.build_path), config=self._config())
         try:
-            set_as_of(con, self.as_of_date)
             yield con
         finally:
             con.close()

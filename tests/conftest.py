@@ -3,7 +3,7 @@
 `con` is an in-memory DuckDB with every base table created (pipelines.schema),
 for tests of the loaders. `db` is the same with the as-of date set, for tests
 of the SQL models: insert staging rows with
-`insert`, run models with `pipelines.sqlmodels.run_models`, assert on tables.
+`insert`, run models with `tests.sqlmodels.run_models`, assert on tables.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import duckdb
 import pytest
 
 from pipelines import schema
-from pipelines.sqlmodels import set_as_of
+from tests.sqlmodels import set_as_of
 
 DEFAULT_AS_OF = dt.date(2026, 11, 21)
 

@@ -13,9 +13,8 @@ from typing import Any
 
 import duckdb
 
-from pipelines.defs.claims.models import MODELS
-from pipelines.sqlmodels import run_models
 from tests.conftest import insert
+from tests.sqlmodels import run_models
 
 PAYER = "ACME"
 MEMBER = "M1"
@@ -130,7 +129,7 @@ def load_clean(con, lines=None, auths=None, contracts=True) -> None:
 
 
 def run(con) -> None:
-    run_models(con, MODELS)
+    run_models(con, ["claims"])
 
 
 def rows(con, sql: str, params=None) -> list[dict[str, Any]]:

@@ -29,7 +29,7 @@ def expected_episode_id(payer_id: str, member_id: str) -> str:
 
 def test_episode_tables_start_with_the_interface_columns(db):
     run(db)
-    core = [r[0] for r in db.execute("describe core.treatment_episodes").fetchall()]
+    core = [r[0] for r in db.execute("describe core.episodes").fetchall()]
     mart = [r[0] for r in db.execute("describe marts.treatment_episodes").fetchall()]
     assert core == CORE_COLUMNS  # the interface the milestones domain reads (docs/architecture.md)
     assert mart[: len(MART_COLUMNS)] == MART_COLUMNS
@@ -51,7 +51,7 @@ def test_two_people_never_share_an_episode_id(db, people):
         claims += clean_claim(f"C{i}", payer_id=payer, member_id=member, prior_auth_number=None, oba_contract_id=None)
     insert(db, "staging.claims", claims)
     run(db)
-    eps = rows(db, "select payer_id, member_id, episode_id from core.treatment_episodes order by claim_id")
+    eps = rows(db, "select payer_id, member_id, episode_id from core.episodes order by claim_id")
     assert [(e["payer_id"], e["member_id"]) for e in eps] == people
     assert [e["episode_id"] for e in eps] == [expected_episode_id(*p) for p in people]
     assert len({e["episode_id"] for e in eps}) == 2
@@ -69,7 +69,7 @@ def test_one_episode_per_person_the_earliest_infusion_with_md5_episode_id(db):
     insert(db, "staging.authorizations", [clean_auth()])
     add_contract(db)
     run(db)
-    eps = rows(db, "select * from core.treatment_episodes order by payer_id")
+    eps = rows(db, "select * from core.episodes order by payer_id")
     assert all(len(e) == len(CORE_COLUMNS) for e in eps)
     assert [(e["payer_id"], e["member_id"], e["claim_id"]) for e in eps] == [("ACME", "M1", "C1"), ("BETA", "M1", "C3")]
     assert [e["episode_id"] for e in eps] == [expected_episode_id("ACME", "M1"), expected_episode_id("BETA", "M1")]

@@ -29,7 +29,7 @@ def test_linked_claim_is_not_missing_oba_and_its_episode_is_linked(db):
     assert missing_oba(db) == []
     e = episode(db)
     assert (e["link_status"], e["contract_id"]) == ("linked", "OBA-ACME-2024")
-    assert rows(db, "select link_status, contract_id from core.treatment_episodes") == [
+    assert rows(db, "select link_status, contract_id from core.episodes") == [
         {"link_status": "linked", "contract_id": "OBA-ACME-2024"}
     ]
 

@@ -26,7 +26,7 @@ ZOLGENSMA_LINE = """(procedure_code = 'J3399'
 
 RESULT_TABLES = [
     "core.infusion_claims",
-    "core.treatment_episodes",
+    "core.episodes",
     "marts.claim_findings",
     "marts.claims_missing_oba",
     "marts.treatment_episodes",

@@ -7,16 +7,15 @@ from typing import Any
 
 import duckdb
 
-from pipelines.defs.milestones.models import MODELS
-from pipelines.sqlmodels import run_models, set_as_of
 from tests.conftest import insert
+from tests.sqlmodels import run_models, set_as_of
 
 D = dt.date.fromisoformat
 
-# core.treatment_episodes is produced by the claims domain; tests create it
+# core.episodes is produced by the claims domain; tests create it
 # themselves with the columns docs/architecture.md lists.
 EPISODES_DDL = """
-create table if not exists core.treatment_episodes (
+create table if not exists core.episodes (
     episode_id varchar,
     payer_id varchar,
     member_id varchar,
@@ -34,7 +33,7 @@ def add_episode(con: duckdb.DuckDBPyConnection, infusion: str, member: str = "M1
                 contract: str | None = "C1", payer: str = "P1") -> str:
     con.execute(EPISODES_DDL)
     episode_id = f"EP-{payer}-{member}"
-    insert(con, "core.treatment_episodes", [{
+    insert(con, "core.episodes", [{
         "episode_id": episode_id, "payer_id": payer, "member_id": member,
         "claim_id": f"CL-{member}", "infusion_date": D(infusion), "birth_date": D("2024-01-01"),
         "weight_kg": 5, "contract_id": contract,
@@ -129,7 +128,7 @@ def run(con: duckdb.DuckDBPyConnection, as_of: str | None = None) -> None:
     con.execute(EPISODES_DDL)
     if as_of:
         set_as_of(con, D(as_of))
-    run_models(con, MODELS)
+    run_models(con, ["milestones"])
 
 
 def rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:

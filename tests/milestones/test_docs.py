@@ -1,23 +1,20 @@
-"""Every milestones model has a .yml that documents exactly its columns (shown to analysts as COMMENT ON)."""
+"""Every milestones model's _models.yml documents exactly its columns (shown to analysts as COMMENT ON)."""
 
 import pytest
-import yaml
 
-from pipelines import SQL_DIR
-from pipelines.defs.milestones.models import MODELS
 from tests.milestones.support import add_contract, add_episode, rows, run
+from tests.sqlmodels import domain_models, model
 
 
-@pytest.mark.parametrize("model", MODELS)
-def test_model_columns_are_documented(db, model):
+@pytest.mark.parametrize("name", domain_models("milestones"))
+def test_model_columns_are_documented(db, name):
     add_episode(db, "2025-01-15")
     add_contract(db, [{"timepoint_months": 6, "criteria": "alive"}])
     run(db, "2025-07-01")
-    schema, name = model.split("/")
-    doc = yaml.safe_load((SQL_DIR / f"{model}.yml").read_text())
+    node = model(name)
     cols = rows(db, "select column_name, comment from duckdb_columns() "
-                    "where schema_name = ? and table_name = ? order by column_index", [schema, name])
-    assert [c["column_name"] for c in cols] == list(doc["columns"])
+                    "where schema_name = ? and table_name = ? order by column_index", [node["schema"], node["alias"]])
+    assert [c["column_name"] for c in cols] == list(node["columns"])
     assert all(c["comment"] for c in cols)
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pipelines.sqlmodels import run_models, set_as_of
 from tests.conftest import insert
 from tests.milestones.support import D, event, resp, rows, score
+from tests.sqlmodels import run_models, set_as_of
 
-MODELS = ["core/assessment_evidence", "core/person_evidence"]
+MODELS = ["milestones__assessment_evidence", "milestones__person_evidence"]
 
 
 def evidence(db, as_of: str) -> dict[tuple, dict]:

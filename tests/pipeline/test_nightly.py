@@ -21,7 +21,10 @@ import pytest
 
 from pipelines import EXPECTATIONS_DIR
 from pipelines import warehouse as warehouse_module
-from pipelines.cli import execute_nightly, explain_failure, main, published_by, summarize
+from pipelines.cli import _run_config, execute_nightly, explain_failure, main, published_by, summarize
+from pipelines.definitions import make_definitions
+from pipelines.defs.dbt.assets import STEP_NAME
+from pipelines.defs.dbt.project import project_dir
 from pipelines.defs import publish
 from pipelines.defs.quality import gx_suites
 from pipelines.defs.reports import writer
@@ -141,6 +144,14 @@ def test_published_tables_are_described_for_analysts(published):
         con.close()
 
 
+def test_the_dbt_docs_site_is_published_beside_the_warehouse(published):
+    """One HTML file an analyst opens offline: the models, their lineage and every column's description."""
+    _, warehouse, _ = published
+    site = (warehouse.parent / "docs" / "index.html").read_text()
+    assert "claims__rule_ndc_kit_weight_mismatch" in site  # a rule step, by its file name
+    assert "Whole calendar months from birth to infusion" in site  # a column's description
+
+
 def test_rerun_over_the_same_landing_zone_loads_nothing_twice(tmp_path):
     landing = small_landing(tmp_path)
     warehouse = tmp_path / "oba.duckdb"
@@ -200,9 +211,37 @@ def test_blocking_quality_check_stops_the_marts_and_keeps_the_published_file(tmp
     evaluations = [e.event_specific_data for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"]
     assert [ev.check_name for ev in evaluations if not ev.passed] == ["gx_claims"]
     executed = {e.step_key for e in result.all_events if e.event_type_value == "STEP_SUCCESS"}
-    assert "core__claim_versions" not in executed and "published_warehouse" not in executed
+    assert STEP_NAME not in executed and "published_warehouse" not in executed
     assert sha(warehouse) == before
     assert "units" in explain_failure(result)
+
+
+def test_a_broken_mart_invariant_fails_its_dbt_test_blocks_publishing_and_keeps_the_published_file(tmp_path):
+    """A copy of the dbt project whose milestone mart duplicates a row: the nightly run fails on
+    the mart's dbt tests, says which, and publishes nothing."""
+    landing = small_landing(tmp_path)
+    warehouse = tmp_path / "wh" / "oba.duckdb"
+    assert run(landing, warehouse).success
+    before = sha(warehouse)
+    project = tmp_path / "sql"
+    shutil.copytree(project_dir(), project, ignore=shutil.ignore_patterns("target", "logs", "dbt_packages"))
+    mart = project / "models" / "refunds" / "final" / "refunds__milestone_status.sql"
+    sql, last = mart.read_text().rsplit("select * from final", 1)
+    mart.write_text(sql + "select * from final union all (select * from final limit 1)" + last)
+
+    job = make_definitions(project).resolve_job_def("nightly")
+    result = job.execute_in_process(run_config=_run_config(str(landing), str(warehouse), "2026-11-21"),
+                                    instance=dg.DagsterInstance.ephemeral(), raise_on_error=False)
+    assert not result.success
+    failed = {e.event_specific_data.check_name for e in result.all_events
+              if e.event_type_value == "ASSET_CHECK_EVALUATION" and not e.event_specific_data.passed}
+    assert failed == {"milestones__one_status_row_per_episode_milestone",
+                      "unique_key_refunds__milestone_status_episode_id__timepoint_months"}
+    message = explain_failure(result)
+    assert "milestones__one_status_row_per_episode_milestone" in message
+    executed = {e.step_key for e in result.all_events if e.event_type_value == "STEP_SUCCESS"}
+    assert "published_warehouse" not in executed and "payer_reports" not in executed
+    assert sha(warehouse) == before
 
 
 def test_a_fully_quarantined_delivery_warns_but_does_not_fail_the_run(tmp_path):
@@ -389,7 +428,8 @@ def test_a_run_publishes_its_reports_with_the_warehouse_and_leaves_no_build_fold
     assert run(landing, warehouse, "2026-11-21").success
     assert set(reports_of(warehouse)) == set(first)
     assert reports_of(warehouse)["oba_report_ACME.html"] != first["oba_report_ACME.html"]  # as of the new date
-    assert sorted(p.name for p in warehouse.parent.iterdir()) == ["oba.duckdb", "oba.duckdb.lock", "quality", "reports"]
+    assert sorted(p.name for p in warehouse.parent.iterdir()) == [
+        "docs", "oba.duckdb", "oba.duckdb.lock", "quality", "reports"]
 
 
 def test_a_report_that_cannot_be_written_fails_the_run_before_anything_is_published(tmp_path, monkeypatch, capsys):

@@ -1,6 +1,6 @@
 """Test builders for the refunds and reports domains.
 
-core.milestone_decisions, core.treatment_episodes, marts.claims_missing_oba,
+core.milestone_decisions, core.episodes, marts.claims_missing_oba,
 marts.claim_findings, marts.assessment_worklist and core.person_evidence belong to
 colleagues; tests create them here with the columns of docs/architecture.md /
 spec/outputs.md so the refunds models can run on their own.
@@ -24,7 +24,7 @@ COLLEAGUE_DDL = [
         episode_id varchar, payer_id varchar, member_id varchar, contract_id varchar,
         timepoint_months integer, due_date date, window_start date, window_end date,
         status varchar, evidence varchar, as_of_date date)""",
-    """create table if not exists core.treatment_episodes (
+    """create table if not exists core.episodes (
         episode_id varchar, payer_id varchar, member_id varchar, claim_id varchar,
         infusion_date date, birth_date date, weight_kg decimal(18,6),
         contract_id varchar, link_status varchar)""",
@@ -100,7 +100,7 @@ def add_episode(
     due_date = infusion + N months; window = due ± window_days.
     """
     ep = episode_id(payer_id, member_id)
-    insert(con, "core.treatment_episodes", [{
+    insert(con, "core.episodes", [{
         "episode_id": ep, "payer_id": payer_id, "member_id": member_id,
         "claim_id": f"CLM-{member_id}", "infusion_date": infusion_date,
         "birth_date": infusion_date - dt.timedelta(days=200), "weight_kg": Decimal("5.5"),

@@ -7,9 +7,10 @@ from decimal import Decimal
 
 import pytest
 
-from pipelines.defs.refunds.models import MODELS
-from pipelines.sqlmodels import run_models
 from tests.refunds.builders import add_contract, add_episode, create_colleague_tables
+from tests.sqlmodels import domain_models, model, run_models
+
+MODELS = ["refunds"]
 
 
 @pytest.fixture
@@ -163,12 +164,10 @@ def test_milestone_status_has_every_output_column_with_decimal_money(rdb):
 
 
 def test_every_model_is_one_select_ending_in_final():
-    from pipelines import SQL_DIR
-
-    for model in MODELS:
-        sql = (SQL_DIR / f"{model}.sql").read_text()
-        assert sql.rstrip().endswith("select * from final"), model
+    for name in domain_models("refunds"):
+        sql = model(name)["raw_code"]
+        assert sql.rstrip().endswith("select * from final"), name
         code = "\n".join(line.split("--")[0] for line in sql.splitlines())
-        assert ";" not in code, model
-        assert code.lstrip().lower().startswith("with "), model
-        assert (SQL_DIR / f"{model}.yml").exists(), model
+        assert ";" not in code, name
+        assert code.lstrip().lower().startswith("with "), name
+        assert model(name)["description"], name

@@ -7,10 +7,11 @@ from decimal import Decimal
 
 import pytest
 
-from pipelines.defs.refunds.models import MODELS
-from pipelines.sqlmodels import run_models, set_as_of
 from tests.conftest import DEFAULT_AS_OF, insert
 from tests.refunds.builders import D, add_contract, add_episode, add_remittance, create_colleague_tables
+from tests.sqlmodels import run_models, set_as_of
+
+MODELS = ["refunds"]
 
 DUE = Decimal("361250.00")
 

@@ -7,10 +7,11 @@ from decimal import Decimal
 
 import pytest
 
-from pipelines.defs.refunds.models import MODELS
-from pipelines.sqlmodels import run_models
 from tests.conftest import insert
 from tests.refunds.builders import D, add_contract, add_episode, add_remittance, create_colleague_tables
+from tests.sqlmodels import run_models
+
+MODELS = ["refunds"]
 
 DUE = Decimal("361250.00")  # 2,125,000 x 17%
 
@@ -89,7 +90,7 @@ def test_claims_to_fix_are_link_problems_and_error_findings_each_with_a_fix(db):
         {"claim_id": "C3", "payer_id": "PAYA", "member_id": "M3", "service_date": D(2025, 1, 4),
          "rule_code": "AAV9_TITER_STALE", "severity": "warning", "detail": "old titer"},
     ])
-    run_models(db, ["marts/claims_to_fix"])
+    run_models(db, ["claims__claims_to_fix"])
     got = db.execute("select source, claim_id, problem, suggested_contract_id, fix "
                      "from marts.claims_to_fix order by claim_id").fetchall()
     assert [r[:4] for r in got] == [("oba_link", "C1", "MISSING", "OBA-A"),
@@ -101,7 +102,7 @@ def test_claims_to_fix_are_link_problems_and_error_findings_each_with_a_fix(db):
 @pytest.mark.parametrize("mart", ["claims_to_fix", "milestones_by_timepoint", "refunds_at_risk", "payer_summary"])
 def test_every_column_is_documented(rdb, mart):
     rdb.execute("alter table marts.claims_missing_oba add column fix varchar")
-    run_models(rdb, ["marts/claims_to_fix", *MODELS])
+    run_models(rdb, ["claims__claims_to_fix", *MODELS])
     assert rdb.execute(
         "select column_name from duckdb_columns() where schema_name = 'marts' and table_name = ? "
         "and (comment is null or comment = '')", [mart]).fetchall() == []

@@ -13,7 +13,7 @@ from decimal import Decimal
 
 import pytest
 
-from pipelines.sqlmodels import run_models, set_as_of
+from tests.sqlmodels import run_models, set_as_of
 from tests.conftest import insert
 from tests.milestones.support import event, resp
 from tests.refunds.builders import AS_OF, D, add_contract, add_episode, create_colleague_tables
@@ -100,7 +100,7 @@ def test_months_are_calendar_months_as_the_milestones_count_them(db, infusion, e
 
 
 def test_every_column_is_documented(sdb):
-    run_models(sdb, ["marts/ventilator_free_survival"])
+    run_models(sdb, ["milestones__ventilator_free_survival"])
     undocumented = sdb.execute(
         "select column_name from duckdb_columns() where table_name = 'ventilator_free_survival' "
         "and (comment is null or comment = '')").fetchall()

@@ -9,12 +9,13 @@ from pathlib import Path
 import duckdb
 
 from pipelines import schema
-from pipelines.defs.refunds.models import MODELS
-from pipelines.sqlmodels import run_models, set_as_of
 from tests.conftest import insert
 from tests.refunds.builders import (
     AS_OF, D, add_contract, add_episode, add_remittance, create_colleague_tables, insert_plain,
 )
+from tests.sqlmodels import run_models, set_as_of
+
+MODELS = ["refunds"]
 
 # Payer B's identifiers and amounts: none of these may appear in payer A's reports.
 B_SECRETS = ["PAYB", "BMEMBER77", "OBA-BETA", "BCLAIM55", "EP-PAYB-BMEMBER77",
@@ -23,14 +24,16 @@ B_SECRETS = ["PAYB", "BMEMBER77", "OBA-BETA", "BCLAIM55", "EP-PAYB-BMEMBER77",
 A_INJECTION_MEMBER = "=1+2"
 A_INJECTION_REASON = "@SUM(A1)"
 
-EVIDENCE_MODELS = ["core/assessment_evidence", "core/person_evidence", "core/permanent_ventilation",
-                   "marts/ventilator_free_survival"]
+EVIDENCE_MODELS = [
+    "milestones__assessment_evidence", "milestones__person_evidence", "milestones__permanent_ventilation",
+    "milestones__ventilator_free_survival",
+]
 A_FIX = "Set oba_contract_id to OBA-A and resubmit the claim."
 
 
 def build_evidence(con: duckdb.DuckDBPyConnection) -> None:
     """The survival mart as a published warehouse has it: the evidence models and
-    marts.ventilator_free_survival run on the staged events and core.treatment_episodes."""
+    marts.ventilator_free_survival run on the staged events and core.episodes."""
     run_models(con, EVIDENCE_MODELS)
 
 
@@ -97,7 +100,7 @@ def build_warehouse(path: Path) -> Path:
     ])
     build_evidence(con)
 
-    run_models(con, ["marts/claims_to_fix", *MODELS])
+    run_models(con, ["claims__claims_to_fix", *MODELS])
     con.execute("checkpoint")
     con.close()
     return path

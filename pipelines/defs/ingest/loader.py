@@ -53,7 +53,7 @@ import pyarrow.parquet as pq
 
 from pipelines.defs.ingest.feeds import FEEDS, Feed
 from pipelines.defs.ingest.typing_sql import staging_columns, typing_query
-from pipelines.sqlmodels import transaction
+from pipelines.transaction import transaction
 
 TABULAR_SUFFIXES = {".csv": "csv", ".parquet": "parquet"}
 CONTRACT_SUFFIXES = {".yaml", ".yml"}
