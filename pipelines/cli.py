@@ -12,6 +12,7 @@ import argparse
 import contextlib
 import datetime as dt
 import os
+import select
 import sys
 import threading
 import traceback
@@ -74,8 +75,21 @@ def output_to_log(log_path: Path, verbose: bool = False) -> Iterator[None]:
     sinks = [log, open(os.dup(saved_err), "wb")] if verbose else [log]
     read_end, write_end = os.pipe()
 
+    finished = threading.Event()
+
     def copy() -> None:
-        while chunk := os.read(read_end, 1 << 16):
+        # Reads until the block has finished and the pipe is empty. Not until end of file: a
+        # process started inside the block may outlive it holding the write end (dbt's adapter
+        # starts multiprocessing's resource tracker, which inherits stdout and stderr).
+        while True:
+            readable, _, _ = select.select([read_end], [], [], 0.2)
+            if not readable:
+                if finished.is_set():
+                    return
+                continue
+            chunk = os.read(read_end, 1 << 16)
+            if not chunk:
+                return
             for sink in sinks:
                 with contextlib.suppress(OSError):  # a full disk must not stall the run on a full pipe
                     sink.write(chunk)
@@ -93,7 +107,8 @@ def output_to_log(log_path: Path, verbose: bool = False) -> Iterator[None]:
         stream.close()
         os.dup2(saved_out, 1)
         os.dup2(saved_err, 2)
-        os.close(write_end)  # the last write end: the copier reads to the end and stops
+        os.close(write_end)
+        finished.set()  # the copier drains what is left in the pipe and stops
         copier.join()
         for sink in sinks:
             sink.close()

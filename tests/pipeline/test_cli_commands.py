@@ -9,6 +9,9 @@ import datetime as dt
 import fcntl
 import re
 import shutil
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import dagster as dg
@@ -16,7 +19,7 @@ import duckdb
 import pytest
 
 from pipelines import PROJECT_ROOT
-from pipelines.cli import build_parser, main
+from pipelines.cli import build_parser, main, output_to_log
 from pipelines.warehouse import lock_path_for
 from pipelines.defs.schedules import landing_zone_sensor
 from tests.landing import row, write_csv
@@ -112,6 +115,22 @@ def test_a_failed_run_ends_with_one_message_naming_the_log_that_holds_dagsters_l
     assert log.parent == tmp_path / "logs"
     text = log.read_text()
     assert "STEP_FAILURE" in text and "Stack Trace:" in text and "warehouse_build" in text
+
+
+def test_a_process_that_outlives_the_run_and_holds_its_output_does_not_keep_the_command_waiting(tmp_path):
+    # dbt's adapter starts multiprocessing's resource tracker, which inherits stdout and stderr and
+    # lives until `oba run` exits: the run's log must be complete without waiting for it
+    log = tmp_path / "run.log"
+    started = time.monotonic()
+    with output_to_log(log):
+        print("written by the run")
+        lingering = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        assert time.monotonic() - started < 30
+        assert log.read_text() == "written by the run\n"
+    finally:
+        lingering.kill()
+        lingering.wait()
 
 
 def test_verbose_also_shows_dagsters_log_lines_on_the_console(tmp_path, capfd):
