@@ -49,7 +49,8 @@ def test_the_published_table_names_do_not_change_and_core_and_marts_share_none()
               if n["resource_type"] == "model" and n["config"]["materialized"] != "ephemeral"}
     marts = {name for s, name in tables if s == "marts"}
     assert marts == {"claim_findings", "claims_missing_oba", "treatment_episodes", "milestone_status",
-                     "refund_reconciliation", "refunds_at_risk", "payer_summary", "assessment_worklist"}
+                     "refund_reconciliation", "refunds_at_risk", "payer_summary", "assessment_worklist",
+                     "claims_to_fix", "milestones_by_timepoint", "ventilator_free_survival"}
     assert not marts & {name for s, name in tables if s == "core"}
 
 
@@ -75,3 +76,17 @@ def test_the_unit_tests_of_the_rule_models_pass(tmp_path):
     statuses = {r["unique_id"].split(".")[-1]: r["status"] for r in results}
     assert UNIT_TESTS <= set(statuses), statuses
     assert set(statuses.values()) == {"pass"}, statuses
+
+
+def test_the_nightly_dbt_step_never_asks_pypi_for_dbts_latest_version(tmp_path, monkeypatch):
+    """`dbt --version` looks up the latest release on PyPI; dagster-dbt runs it before every dbt
+    command unless told the version (pipelines/defs/dbt/assets.py): a call home from a payer's network."""
+    import dagster_dbt.core.resource
+
+    from tests.pipeline.test_nightly import run, small_landing
+
+    def no_version_lookup(command, *args, **kwargs):
+        raise AssertionError(f"the nightly job ran {command}")
+
+    monkeypatch.setattr(dagster_dbt.core.resource, "check_output", no_version_lookup)
+    assert run(small_landing(tmp_path), tmp_path / "oba.duckdb").success

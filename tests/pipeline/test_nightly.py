@@ -230,7 +230,7 @@ def test_a_broken_mart_invariant_fails_its_dbt_test_blocks_publishing_and_keeps_
     mart.write_text(sql + "select * from final union all (select * from final limit 1)" + last)
 
     job = make_definitions(project).resolve_job_def("nightly")
-    result = job.execute_in_process(run_config=_run_config(str(landing), str(warehouse), "2026-11-21"),
+    result = job.execute_in_process(run_config=_run_config(str(landing), str(warehouse), "2026-11-21", "WARNING"),
                                     instance=dg.DagsterInstance.ephemeral(), raise_on_error=False)
     assert not result.success
     failed = {e.event_specific_data.check_name for e in result.all_events

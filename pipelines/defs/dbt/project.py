@@ -1,9 +1,10 @@
-"""Where the dbt project of `sql/` is, and its parsed manifest, which Dagster needs to load it.
+"""Where the dbt project of `sql/` is, its parsed manifest, which Dagster needs to load it, and
+its documentation site.
 
 The project may sit read-only inside site-packages, so dbt never writes into it: the manifest
-is parsed once per version of the project into a cache folder (keyed by a digest of the
-project's files), and each night's `dbt build` writes its artifacts and logs beside the build
-file (pipelines/defs/dbt/assets.py).
+and the site are made once per version of the project in a cache folder (keyed by a digest of
+the project's files), and each night's `dbt build` writes its partial-parse state into a cache
+folder of the warehouse's (pipelines/defs/dbt/assets.py).
 
 OBA_DBT_PROJECT_DIR names another project folder (a test breaks an invariant on purpose in a
 copy of the project).
@@ -83,3 +84,23 @@ def manifest_path(project: Path | None = None) -> Path:
     finally:
         shutil.rmtree(parsing, ignore_errors=True)
     return manifest
+
+
+def docs_site(project: Path | None = None) -> Path:
+    """The project's documentation site as one HTML file (`dbt docs generate --static`), generated
+    now if this version of the project has none yet, and kept beside its manifest."""
+    project = project or project_dir()
+    site = manifest_path(project).parent / "docs.html"
+    if site.exists():
+        return site
+    with tempfile.TemporaryDirectory(dir=site.parent, prefix=".generating-") as work:
+        # --empty-catalog: the site is built from the project alone (descriptions document every
+        # column), without opening any warehouse file; --static: one file, no web server needed
+        done = subprocess.run(dbt_command(project, "docs", "generate", "--static", "--empty-catalog",
+                                          target_path=Path(work)),
+                              env={k: v for k, v in os.environ.items() if not k.startswith("OBA_DBT_")},
+                              capture_output=True, text=True)
+        if done.returncode != 0:
+            raise RuntimeError(f"dbt docs generate failed:\n{done.stdout[-4000:]}")
+        os.replace(Path(work) / "static_index.html", site)
+    return site
