@@ -67,7 +67,7 @@ def execute_nightly(landing: str, warehouse: str, as_of: str, instance=None, run
 def output_to_log(log_path: Path, verbose: bool = False) -> Iterator[None]:
     """While the block runs, everything written to stdout or stderr goes to `log_path` (and, when
     verbose, to the console as well): Dagster's log lines and stack traces, warnings, and the output
-    of child processes (the report helper), which inherit the file descriptors."""
+    of any child process, which inherits the file descriptors."""
     log = log_path.open("wb")
     sys.stdout.flush()
     sys.stderr.flush()

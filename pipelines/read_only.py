@@ -1,6 +1,6 @@
 """Opening a warehouse file read-only, as the CLI's summary and the reports do.
 
-Kept free of Dagster so the report helper process starts quickly."""
+Kept free of Dagster: `oba report` and the run summary open a file without loading the pipeline."""
 
 from __future__ import annotations
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from pathlib import Path
 from textwrap import dedent
 
@@ -77,3 +78,23 @@ def write_text(landing: Path, feed: str, name: str, text: str | bytes) -> Path:
 
 def row(feed: str, **overrides) -> dict:
     return {**BASE_ROWS[feed], **overrides}
+
+
+def block_claims_with_units_above_half(tmp_path: Path, monkeypatch) -> None:
+    """A claims suite with a blocking expectation every claim line breaks (units <= 0.5).
+
+    The shipped suites guard invariants the typing SQL already enforces, so a real
+    delivery cannot break them; this proves the mechanism (a failed blocking check).
+    """
+    from pipelines import EXPECTATIONS_DIR
+    from pipelines.defs.quality import gx_suites
+
+    suites = tmp_path / "expectations"
+    suites.mkdir()
+    for p in EXPECTATIONS_DIR.glob("*.json"):
+        (suites / p.name).write_text(p.read_text())
+    claims = json.loads((suites / "claims.json").read_text())
+    claims["expectations"].append({"type": "expect_column_values_to_be_between",
+                                   "kwargs": {"column": "units", "max_value": 0.5}, "meta": {"blocking": True}})
+    (suites / "claims.json").write_text(json.dumps(claims))
+    monkeypatch.setattr(gx_suites, "EXPECTATIONS_DIR", suites)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 import os
 import shutil
 import signal
@@ -19,17 +18,15 @@ import dagster as dg
 import duckdb
 import pytest
 
-from pipelines import EXPECTATIONS_DIR
 from pipelines import warehouse as warehouse_module
 from pipelines.cli import _run_config, execute_nightly, explain_failure, main, published_by, summarize
 from pipelines.definitions import make_definitions
 from pipelines.defs.dbt.assets import STEP_NAME
 from pipelines.defs.dbt.project import project_dir
 from pipelines.defs import publish
-from pipelines.defs.quality import gx_suites
 from pipelines.defs.reports import writer
 from pipelines.warehouse import build_path_for, parse_as_of
-from tests.landing import CONTRACT_YAML, row, write_csv, write_text
+from tests.landing import CONTRACT_YAML, block_claims_with_units_above_half, row, write_csv, write_text
 
 # spec/outputs.md, "Tables and views analysts rely on": names and columns are fixed.
 OUTPUT_TABLES = {
@@ -180,23 +177,6 @@ def test_history_accumulates_across_runs(tmp_path):
         assert con.execute("select count(*) from staging.clinical_events").fetchone()[0] == 2
     finally:
         con.close()
-
-
-def block_claims_with_units_above_half(tmp_path: Path, monkeypatch) -> None:
-    """A claims suite with a blocking expectation every claim line breaks (units ≤ 0.5).
-
-    The shipped suites guard invariants the typing SQL already enforces, so a real
-    delivery cannot break them; this proves the mechanism.
-    """
-    suites = tmp_path / "expectations"
-    suites.mkdir()
-    for p in EXPECTATIONS_DIR.glob("*.json"):
-        (suites / p.name).write_text(p.read_text())
-    claims = json.loads((suites / "claims.json").read_text())
-    claims["expectations"].append({"type": "expect_column_values_to_be_between",
-                                   "kwargs": {"column": "units", "max_value": 0.5}, "meta": {"blocking": True}})
-    (suites / "claims.json").write_text(json.dumps(claims))
-    monkeypatch.setattr(gx_suites, "EXPECTATIONS_DIR", suites)
 
 
 def test_blocking_quality_check_stops_the_marts_and_keeps_the_published_file(tmp_path, monkeypatch):

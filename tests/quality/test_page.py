@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import html
-import json
 import re
 from pathlib import Path
 
 import pytest
 
-from pipelines import EXPECTATIONS_DIR
 from pipelines.cli import execute_nightly
-from pipelines.defs.quality import gx_suites
 from pipelines.defs.quality.checks import quality_build_page, quality_page
 from pipelines.warehouse import WarehouseResource
-from tests.landing import CONTRACT_YAML, row, write_csv, write_text
+from tests.landing import CONTRACT_YAML, block_claims_with_units_above_half, row, write_csv, write_text
 
 SECRET = "M-SECRET-77"  # a member id that appears only in rows the run quarantines
 
@@ -103,15 +100,7 @@ def test_a_run_that_fails_to_publish_leaves_the_last_published_page(first_run, m
 def test_a_run_stopped_by_a_blocking_check_leaves_the_last_published_page(first_run, tmp_path, monkeypatch):
     landing, warehouse, _ = first_run
     before = page_of(warehouse).read_bytes()
-    suites = tmp_path / "expectations"
-    suites.mkdir()
-    for p in EXPECTATIONS_DIR.glob("*.json"):
-        (suites / p.name).write_text(p.read_text())
-    claims = json.loads((suites / "claims.json").read_text())
-    claims["expectations"].append({"type": "expect_column_values_to_be_between",
-                                   "kwargs": {"column": "units", "max_value": 0.5}, "meta": {"blocking": True}})
-    (suites / "claims.json").write_text(json.dumps(claims))
-    monkeypatch.setattr(gx_suites, "EXPECTATIONS_DIR", suites)
+    block_claims_with_units_above_half(tmp_path, monkeypatch)
     write_csv(landing, "claims", "2025-07-02_claims.csv", [row("claims", claim_id="C6")])
     assert not execute_nightly(str(landing), str(warehouse), "2026-11-21").success
     assert page_of(warehouse).read_bytes() == before
