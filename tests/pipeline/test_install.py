@@ -20,8 +20,15 @@ from pipelines import PROJECT_ROOT
 from pipelines.cli import main
 from pipelines.read_only import open_read_only
 
-NOT_BUILT_FROM = shutil.ignore_patterns(".git", ".venv", "build", "dist", "*.egg-info", "warehouse",
-                                        "__pycache__", ".pytest_cache", ".hypothesis", "tests", "data_samples")
+_NOT_BUILT_FROM_ANYWHERE = shutil.ignore_patterns(".git", ".venv", "build", "dist", "*.egg-info", "warehouse",
+                                                 "__pycache__", ".pytest_cache", ".hypothesis")
+
+
+def not_built_from(folder: str, names: list[str]) -> set[str]:
+    """What the wheel is not built from: tools' folders anywhere, and the checkout's own tests and
+    samples (but not sql/tests, the dbt project's data tests, which the wheel ships)."""
+    top = {"tests", "data_samples"} if Path(folder) == PROJECT_ROOT else set()
+    return set(_NOT_BUILT_FROM_ANYWHERE(folder, names)) | (top & set(names))
 
 
 def _run(args: list[str], cwd: Path, env: dict | None = None, timeout: int = 600) -> subprocess.CompletedProcess:
@@ -35,7 +42,7 @@ def installed(tmp_path_factory) -> dict:
     """The wheel installed into a folder of its own; the environment that imports only from it."""
     root = tmp_path_factory.mktemp("install")
     source = root / "source"
-    shutil.copytree(PROJECT_ROOT, source, ignore=NOT_BUILT_FROM)
+    shutil.copytree(PROJECT_ROOT, source, ignore=not_built_from)
     _run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
           "--wheel-dir", str(root / "wheel"), str(source)], cwd=root)
     (wheel,) = (root / "wheel").glob("oba_pipeline-*.whl")
