@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -147,6 +148,20 @@ def test_the_dbt_docs_site_is_published_beside_the_warehouse(published):
     site = (warehouse.parent / "docs" / "index.html").read_text()
     assert "claims__rule_ndc_kit_weight_mismatch" in site  # a rule step, by its file name
     assert "Whole calendar months from birth to infusion" in site  # a column's description
+
+
+def test_the_dbt_docs_site_opens_offline_in_a_browser_on_a_models_page(published, tmp_path):
+    """Chromium, with no network, renders a model's page of the site: its title and its columns'
+    descriptions as page text, not only inside the embedded manifest."""
+    from tests.reports.test_real_programs import chromium
+
+    _, warehouse, _ = published
+    site = (warehouse.parent / "docs" / "index.html").as_uri()
+    dom = chromium("--virtual-time-budget=15000", "--dump-dom",
+                   f"{site}#!/model/model.oba.milestones__permanent_ventilation", user_dir=tmp_path / "profile")
+    page = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", re.sub(r"<(script|style)\b.*?</\1>", "", dom, flags=re.S)))
+    assert "milestones__permanent_ventilation table" in page
+    assert "payer_id Payer of the person" in page  # the columns table, as rendered
 
 
 def test_rerun_over_the_same_landing_zone_loads_nothing_twice(tmp_path):
