@@ -15,7 +15,7 @@ which does not change from night to night (docs/decisions.md).
 import contextlib
 import hashlib
 import os
-import tempfile
+import shutil
 from collections.abc import Iterator, Mapping, Sequence
 from functools import cached_property
 from importlib import metadata
@@ -160,10 +160,11 @@ def dbt_docs_asset(project: Path | None = None) -> dg.AssetsDefinition:
         if stamp.exists() and stamp.read_text().strip() == project_version and (folder / "index.html").exists():
             return dg.MaterializeResult(metadata={"regenerated": False, "site": dg.MetadataValue.path(str(folder))})
         folder.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=folder, prefix=".index-", suffix=".html", delete=False) as copy:
-            copy.write(docs_site(project).read_bytes())
-        os.chmod(copy.name, 0o644)
-        os.replace(copy.name, folder / "index.html")
+        site = docs_site(project)
+        partial = folder / ".index.html.partial"  # what a failed copy leaves is overwritten next time
+        shutil.copyfile(site, partial)
+        os.chmod(partial, 0o644)
+        os.replace(partial, folder / "index.html")
         stamp.write_text(project_version + "\n")
         return dg.MaterializeResult(metadata={"regenerated": True, "site": dg.MetadataValue.path(str(folder))})
 
