@@ -24,8 +24,9 @@ $(STAMP): requirements.lock pyproject.toml setup.py
 run: $(STAMP)
 	$(BIN)/oba run
 
+# one test process per core (pytest-xdist): the pipeline tests spend most of their time in dbt and DuckDB
 test: setup
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto
 
 dev: $(STAMP)
 	$(BIN)/dagster dev -m pipelines.definitions
