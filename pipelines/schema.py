@@ -51,7 +51,7 @@ AUDIT_DDL = [
     )""",
 ]
 
-# Contracts (spec/contracts.md), validated in Python and landed as three
+# Contracts (spec/contracts.md, payments.md), validated in Python and landed as
 # joinable tables. Only the current delivery of each contract_id is kept here;
 # every delivery stays in staging.contract_files.
 CONTRACT_DDL = [
@@ -102,6 +102,21 @@ CONTRACT_DDL = [
         threshold integer,
         milestone varchar,
         primary key (contract_id, timepoint_months, node_id)
+    )""",
+    # spec/payments.md: the claim deadline and the `payment` block's terms, one row per contract
+    # (all null: no deadline, no installments); installments numbered 1.. by months_after_infusion
+    """create table if not exists staging.contract_payment_terms (
+        contract_id varchar primary key,
+        claim_submission_days integer,            -- null: no claim deadline
+        installment_due_days integer,             -- null: no payment block
+        refund_settlement varchar                 -- offset | cash; null: no payment block
+    )""",
+    """create table if not exists staging.contract_installments (
+        contract_id varchar not null,
+        installment_number integer not null,
+        months_after_infusion integer not null,
+        amount decimal(18,2) not null,
+        primary key (contract_id, installment_number)
     )""",
 ]
 

@@ -46,13 +46,14 @@ def test_output_columns_and_money_types(rdb):
         "and table_name = 'refund_reconciliation' order by column_index"
     ).fetchall()
     names = [c for c, _ in cols]
-    assert names[:11] == [
+    assert names[:12] == [
         "contract_id", "payer_id", "member_id", "episode_id", "timepoint_months",
-        "refund_due_amount", "refund_due_date", "remitted_amount", "balance", "status",
+        "refund_due_amount", "refund_due_date", "offset_amount", "remitted_amount", "balance", "status",
         "days_past_due",
     ]
     types = dict(cols)
-    assert types["refund_due_amount"] == types["remitted_amount"] == types["balance"] == "DECIMAL(18,2)"
+    assert (types["refund_due_amount"] == types["offset_amount"] == types["remitted_amount"] == types["balance"]
+            == "DECIMAL(18,2)")
 
 
 def test_unpaid_when_nothing_remitted_and_only_owing_milestones_appear(rdb):

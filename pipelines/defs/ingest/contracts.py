@@ -13,9 +13,11 @@ A contract is input like any feed file, so a hostile or mistaken one is rejected
   within the instruments' ranges), so no value can overflow a column or a date;
 - the criteria trees are bounded in depth and size and stored set-wise.
 
-It lands as three tables SQL can join: staging.contracts,
-staging.contract_milestones and staging.contract_criteria (the criteria tree, one
-row per node). A later delivery of the same contract_id replaces the earlier terms.
+It lands as tables SQL can join: staging.contracts,
+staging.contract_milestones, staging.contract_criteria (the criteria tree, one
+row per node), staging.contract_payment_terms (the claim deadline and payment
+terms, one row per contract) and staging.contract_installments (the `payment`
+block's installments, numbered in order of months_after_infusion). A later delivery of the same contract_id replaces the earlier terms.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ MAX_YAML_DEPTH = 24
 MAX_CRITERIA_DEPTH = 6
 MAX_CRITERIA_NODES = 100
 MAX_MILESTONES = 24
+MAX_INSTALLMENTS = 120
 # Contracts take effect in these years; another year is a typing slip.
 FIRST_DATE, LAST_DATE = dt.date(2000, 1, 1), dt.date(2099, 12, 31)
 
@@ -241,6 +244,40 @@ class Milestone(BaseModel):
         return v
 
 
+class Installment(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    months_after_infusion: Annotated[int, Field(ge=0, le=240, strict=True)]
+    amount: Annotated[Decimal, Field(gt=0, le=100_000_000, decimal_places=2)]
+
+    @field_validator("amount", mode="before")
+    @classmethod
+    def _no_bool(cls, v):
+        if isinstance(v, bool):
+            raise ValueError("must be a number")
+        return v
+
+
+class Payment(BaseModel):
+    """The price paid in installments (spec/payments.md "Installments")."""
+
+    model_config = ConfigDict(extra="forbid")
+    installments: Annotated[list[Installment], Field(min_length=2, max_length=MAX_INSTALLMENTS)]
+    installment_due_days: Days(730) = 30
+    refund_settlement: Literal["offset", "cash"] = "offset"
+
+    @model_validator(mode="after")
+    def _months_unique(self):
+        months = [i.months_after_infusion for i in self.installments]
+        if len(set(months)) != len(months):
+            raise ValueError("installments: months_after_infusion repeats; give each installment its own month")
+        return self
+
+    def numbered(self) -> list[tuple[int, Installment]]:
+        """(installment_number, installment), numbered 1.. in order of months_after_infusion."""
+        ordered = sorted(self.installments, key=lambda i: i.months_after_infusion)
+        return list(enumerate(ordered, start=1))
+
+
 class Contract(BaseModel):
     model_config = ConfigDict(extra="forbid")
     contract_id: Text
@@ -254,6 +291,8 @@ class Contract(BaseModel):
     missing_evidence: Literal["no_refund", "refund"] = "no_refund"
     assessment_selection: Literal["closest_to_due", "best"] = "closest_to_due"
     baseline_window_days: Days(366) = 30
+    claim_submission_days: Days(3660) | None = None
+    payment: Payment | None = None
     milestones: Annotated[list[Milestone], Field(min_length=1, max_length=MAX_MILESTONES)]
 
     @field_validator("contract_id", "payer_id", "product_hcpcs", mode="before")
@@ -288,11 +327,14 @@ class Contract(BaseModel):
             if m.timepoint_months in seen:
                 raise ValueError(f"milestones[{i}].timepoint_months: duplicate timepoint")
             seen.add(m.timepoint_months)
+        if self.payment is not None and sum(i.amount for i in self.payment.installments) != self.price_basis:
+            raise ValueError("payment.installments: the amounts do not add up to price_basis to the cent")
         return self
 
 
 # Field names a message may quote back (a key of the file that is not one of these is input text).
-KNOWN_FIELDS = set(Contract.model_fields) | set(Milestone.model_fields) | {
+KNOWN_FIELDS = set(Contract.model_fields) | set(Milestone.model_fields) | set(Payment.model_fields) | set(
+    Installment.model_fields) | {
     "all", "any", "score_min", "score_gain", "motor_milestone", "instrument", "value", "points"}
 
 
@@ -389,7 +431,8 @@ def store_contract(con: duckdb.DuckDBPyConnection, contract: Contract, trees: li
         "insert into staging.contract_files values (?, ?, ?, ?, ?)",
         [c.contract_id, rel_path, sha, seq, json.dumps(c.model_dump(), default=_json_default)],
     )
-    for table in ("contract_criteria", "contract_milestones", "contracts"):
+    for table in ("contract_criteria", "contract_milestones", "contract_installments", "contract_payment_terms",
+                  "contracts"):
         con.execute(f"delete from staging.{table} where contract_id = ?", [c.contract_id])
     con.execute(
         "insert into staging.contracts values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -407,6 +450,12 @@ def store_contract(con: duckdb.DuckDBPyConnection, contract: Contract, trees: li
                  [(c.contract_id, m.timepoint_months, r["node_id"], r["parent_node_id"], r["position"], r["depth"],
                    r["kind"], r["instrument"], r["threshold"], r["milestone"])
                   for m, tree in zip(c.milestones, trees) for r in flatten(tree)])
+    p = c.payment
+    con.execute("insert into staging.contract_payment_terms values (?, ?, ?, ?)",
+                [c.contract_id, c.claim_submission_days, p and p.installment_due_days, p and p.refund_settlement])
+    _insert_rows(con, "staging.contract_installments",
+                 ["contract_id", "installment_number", "months_after_infusion", "amount"],
+                 [(c.contract_id, n, i.months_after_infusion, i.amount) for n, i in (p.numbered() if p else [])])
 
 
 def load_contracts(con: duckdb.DuckDBPyConnection, landing: Path, run_id: str) -> list[FileResult]:

@@ -37,6 +37,10 @@ MOTOR_MILESTONES = [
     "WALKS_ALONE",
 ]
 
+CLAIM_RESPONSES = ("accepted", "disputed", "rejected", "withdrawn")
+DISPUTE_REASONS = ("NOT_ELIGIBLE", "EVIDENCE_INSUFFICIENT", "OUTSIDE_WINDOW", "LATE_SUBMISSION", "DUPLICATE",
+                   "AMOUNT", "OTHER")
+
 
 @dataclass(frozen=True)
 class RangeBy:
@@ -207,6 +211,44 @@ FEEDS: dict[str, Feed] = {
                 Col("amount", "money", True),
                 Col("remitted_date", "date", True),
                 Col("reference", "text", description="The manufacturer's payment reference"),
+            ),
+        ),
+        Feed(
+            "payments",
+            key=("payment_id",),
+            description="Installment payments from the payer to the manufacturer (negative amounts are "
+            "reversals; spec payments.md).",
+            columns=(
+                Col("payment_id", "text", True),
+                Col("contract_id", "text", True),
+                Col("payer_id", "text", True),
+                Col("member_id", "text", True),
+                Col("installment_number", "integer", True, min=1,
+                    description="1 for the first installment of the contract's payment.installments"),
+                Col("amount", "money", True),
+                Col("paid_date", "date", True),
+                Col("reference", "text", description="The payer's payment reference"),
+            ),
+        ),
+        Feed(
+            "refund_claims",
+            key=("refund_claim_id",),
+            description="The payer's refund claims to the manufacturer and the answers received; a later "
+            "delivery of the same id updates the claim (spec payments.md).",
+            columns=(
+                Col("refund_claim_id", "text", True),
+                Col("contract_id", "text", True),
+                Col("payer_id", "text", True),
+                Col("member_id", "text", True),
+                Col("timepoint_months", "integer", True, description="The milestone claimed"),
+                Col("submitted_date", "date", True),
+                Col("amount_claimed", "money", True),
+                Col("response", "code", codes=CLAIM_RESPONSES,
+                    description="The manufacturer's answer; missing = no answer yet"),
+                Col("response_date", "date", required_when="t.response is not null"),
+                Col("dispute_reason", "code", codes=DISPUTE_REASONS,
+                    required_when="t.response in ('disputed', 'rejected')"),
+                Col("note", "text"),
             ),
         ),
     ]

@@ -102,6 +102,10 @@ leaf_inputs as (
         pe.last_contact_source,
         pv.onset_date as pv_onset_date,
         pv.onset_basis as pv_onset_basis,
+        pv.onset_source as pv_onset_source,
+        pv.onset_event_id as pv_onset_event_id,
+        pv.run_start as pv_run_start,
+        pv.run_end as pv_run_end,
         s.selected_assessment_id,
         s.selected_date,
         s.selected_score,
@@ -344,13 +348,39 @@ final as (
         case e.value when 2 then 'met' when 0 then 'not_met' else 'unknown' end as result,
         e.detail,
         e.needed,
-        p.as_of as as_of_date
+        p.as_of as as_of_date,
+        -- the evidence a leaf was judged on (NULL on all / any): read by milestones' evidence rows
+        n.due_date,
+        n.window_start,
+        l.death_date,
+        l.death_event_id,
+        l.pv_onset_date,
+        l.pv_onset_source,
+        l.pv_onset_event_id,
+        l.pv_run_start,
+        l.pv_run_end,
+        l.last_contact_date,
+        l.last_contact_source,
+        l.selected_assessment_id,
+        l.selected_date,
+        l.selected_score,
+        l.baseline_assessment_id,
+        l.baseline_date,
+        l.baseline_score,
+        l.achieved_assessment_id,
+        l.achieved_date,
+        l.not_achieved_assessment_id,
+        l.not_achieved_date
     from evaluated as e
     join episode_nodes as n
         on n.episode_id = e.episode_id
        and n.timepoint_months = e.timepoint_months
        and n.node_id = e.node_id
     cross join params as p
+    left join leaf_inputs as l
+        on l.episode_id = e.episode_id
+       and l.timepoint_months = e.timepoint_months
+       and l.node_id = e.node_id
     where e.level = e.depth
 )
 

@@ -1,0 +1,22 @@
+-- The payer's refund claim log (staging.refund_claims, the current row per refund_claim_id: a
+-- later delivery of an id updates it), the one place the payments domain reads the feed: member
+-- ids may be mapped here before any rule.
+with final as (
+    select
+        refund_claim_id,
+        contract_id,
+        payer_id,
+        member_id,
+        timepoint_months,
+        submitted_date,
+        amount_claimed,
+        response,
+        response_date,
+        dispute_reason,
+        note,
+        _delivery_seq,
+        _row_number
+    from {{ source('staging', 'refund_claims') }}
+)
+
+select * from final
