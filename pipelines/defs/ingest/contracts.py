@@ -265,12 +265,13 @@ class Payment(BaseModel):
     installment_due_days: Days(730) = 30
     refund_settlement: Literal["offset", "cash"] = "offset"
 
-    @model_validator(mode="after")
-    def _months_unique(self):
-        months = [i.months_after_infusion for i in self.installments]
+    @field_validator("installments")
+    @classmethod
+    def _months_unique(cls, installments):
+        months = [i.months_after_infusion for i in installments]
         if len(set(months)) != len(months):
-            raise ValueError("installments: months_after_infusion repeats; give each installment its own month")
-        return self
+            raise ValueError("months_after_infusion repeats; give each installment its own month")
+        return installments
 
     def numbered(self) -> list[tuple[int, Installment]]:
         """(installment_number, installment), numbered 1.. in order of months_after_infusion."""
