@@ -24,6 +24,7 @@ UNIT_TESTS = {
     "milestone_scores_select_the_score_closest_to_due_or_the_best_and_the_last_baseline",
     "criteria_are_three_valued_all_and_any",
     "an_episodes_refunds_stop_at_its_cap",
+    "offset_settles_refunds_by_due_date_then_timepoint_against_earliest_installments_due_on_or_after",
 }
 
 
@@ -50,7 +51,8 @@ def test_the_published_table_names_do_not_change_and_core_and_marts_share_none()
     marts = {name for s, name in tables if s == "marts"}
     assert marts == {"claim_findings", "claims_missing_oba", "treatment_episodes", "milestone_status",
                      "refund_reconciliation", "refunds_at_risk", "payer_summary", "assessment_worklist",
-                     "claims_to_fix", "milestones_by_timepoint", "ventilator_free_survival"}
+                     "claims_to_fix", "milestones_by_timepoint", "ventilator_free_survival",
+                     "installment_schedule", "refund_claims", "refund_claims_to_submit", "milestone_evidence"}
     assert not marts & {name for s, name in tables if s == "core"}
 
 
