@@ -1,4 +1,4 @@
-"""Command line: `oba run`, `oba report`, `oba synth` (spec/outputs.md, "The command").
+"""Command line: `oba run`, `oba report`, `oba packet`, `oba synth` (spec/outputs.md, "The command").
 
 Every error ends in one message on stderr and a non-zero exit, never a traceback: 2 for something
 the user can fix (an argument, a path), 1 for a failed run or an unexpected error. `oba run` sends
@@ -285,6 +285,22 @@ def cmd_report(args) -> int:
     return 0
 
 
+def cmd_packet(args) -> int:
+    from pipelines.defs.reports.packet import write_packets
+
+    warehouse, out = Path(args.warehouse), Path(args.out)
+    if not warehouse.exists():
+        raise UsageError(f"no warehouse at {warehouse}: run `oba run` first, or pass --warehouse FILE")
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {out} is a file: pass the folder to write the packets into (it is created if missing)")
+    paths = write_packets(warehouse, args.payer, out, args.episode, args.timepoint)
+    for path in paths:
+        print(printable(f"Wrote {path}"))
+    if not paths:
+        print(printable(f"No milestone of payer {args.payer} owes a refund: no packet written"))
+    return 0
+
+
 def cmd_synth(args) -> int:
     import json
 
@@ -324,6 +340,19 @@ def build_parser() -> argparse.ArgumentParser:
     rp.add_argument("--warehouse", metavar="FILE", default=os.environ.get("OBA_WAREHOUSE", DEFAULT_WAREHOUSE),
                     help="the warehouse file to read (default: %(default)s; OBA_WAREHOUSE sets it)")
     rp.set_defaults(func=cmd_report)
+    pk = sub.add_parser("packet", help="write the evidence packets of a payer's refunds for the manufacturer",
+                        description="Write one printable HTML document per milestone that owes a refund: the "
+                        "contract terms, the decision with every row of its evidence and the refund computation, "
+                        "one child's data each. --episode alone: that episode's milestones; --timepoint alone: "
+                        "that timepoint's for every episode of the payer.")
+    pk.add_argument("--payer", metavar="PAYER_ID", required=True, help="the payer whose packets to write (required)")
+    pk.add_argument("--episode", metavar="EPISODE_ID", default=None, help="only this episode's milestones")
+    pk.add_argument("--timepoint", metavar="N", type=int, default=None, help="only the N-month milestones")
+    pk.add_argument("--out", metavar="DIR", default="packets",
+                    help="the folder to write the packets into, created if missing (default: %(default)s)")
+    pk.add_argument("--warehouse", metavar="FILE", default=os.environ.get("OBA_WAREHOUSE", DEFAULT_WAREHOUSE),
+                    help="the warehouse file to read (default: %(default)s; OBA_WAREHOUSE sets it)")
+    pk.set_defaults(func=cmd_packet)
     sy = sub.add_parser("synth", help="write a synthetic landing zone of daily files (for benchmarks)")
     sy.add_argument("--episodes", metavar="N", type=int, default=1000,
                     help="treated children to make up (default: %(default)s)")

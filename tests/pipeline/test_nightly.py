@@ -39,7 +39,14 @@ OUTPUT_TABLES = {
     "marts.milestone_status": "episode_id payer_id member_id contract_id timepoint_months due_date window_start "
     "window_end status refund_due_amount refund_due_date evidence as_of_date",
     "marts.refund_reconciliation": "contract_id payer_id member_id episode_id timepoint_months refund_due_amount "
-    "refund_due_date remitted_amount balance status days_past_due",
+    "refund_due_date offset_amount remitted_amount balance status days_past_due",
+    "marts.installment_schedule": "episode_id payer_id member_id contract_id installment_number installment_date "
+    "due_date amount offset_amount net_payable paid_amount balance status days_past_due as_of_date",
+    "marts.refund_claims": "episode_id payer_id member_id contract_id timepoint_months refund_due_amount "
+    "submission_deadline refund_claim_id submitted_date amount_claimed claim_status response_date dispute_reason "
+    "submitted_late amount_differs days_to_deadline as_of_date",
+    "marts.milestone_evidence": "episode_id payer_id member_id contract_id timepoint_months criterion_kind instrument "
+    "threshold milestone_code criterion_result source_feed source_id evidence_date value baseline_value",
     "marts.assessment_worklist": "episode_id payer_id member_id contract_id timepoint_months window_start "
     "window_end days_until_window_end needed",
 }
@@ -94,7 +101,8 @@ def test_definitions_load_with_job_schedule_sensor_and_blocking_checks():
     checks = [spec for cd in defs.asset_checks for spec in cd.check_specs]
     gx = [c for c in checks if c.name.startswith("gx_")]
     assert {c.asset_key.path[-1] for c in gx} == {
-        "claims", "authorizations", "assessments", "respiratory_support", "clinical_events", "remittances"}
+        "claims", "authorizations", "assessments", "respiratory_support", "clinical_events", "remittances",
+        "payments", "refund_claims"}
     assert all(c.blocking for c in gx)
 
 
