@@ -32,6 +32,7 @@ import io
 import json
 import random
 import shutil
+import sys
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -39,6 +40,8 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import yaml
+
+import samples_payments
 
 HERE = Path(__file__).resolve().parent
 LANDING = HERE / "landing"
@@ -264,6 +267,7 @@ def contract_yaml(c: dict) -> str:
               "baseline_window_days"):
         if k in c:
             L.append(f"{k}: {c[k]}")
+    L += samples_payments.contract_yaml_lines(c)
     L.append("milestones:")
     for m in c["milestones"]:
         L.append(f"  - timepoint_months: {m['timepoint_months']}")
@@ -1286,6 +1290,8 @@ def main():
                           "aav9_titer_date": "2026-06-20", "weight_kg": "19.5", "weight_date": "2026-06-20",
                           "planned_infusion_date": "", "treating_center_npi": CENTERS[payer][0],
                           "_file": AUTH_FILES[0]})
+    # the payer that pays over time (samples_payments.py), with a random generator of its own
+    samples_payments.add_children(sys.modules[__name__])
 
     # ---- assessment delivery files and the two re-deliveries (amended, entered_in_error)
     for r in asmt_rows:
@@ -1407,11 +1413,14 @@ def main():
     for r in sorted(milestones, key=lambda r: (r["refund_due_date"], r["label"], r["timepoint_months"])):
         key = (r["label"], r["timepoint_months"])
         if (Decimal(r["refund_due_amount"]) == 0 or not r["refund_due_date"] or key in handled or key in keep_open
-                or r["label"] == "a03" or date.fromisoformat(r["refund_due_date"]) >= date(2026, 6, 1)):
+                or r["label"] == "a03" or r["label"] in samples_payments.LABELS or date.fromisoformat(r["refund_due_date"]) >= date(2026, 6, 1)):
             continue
         rd = date.fromisoformat(r["refund_due_date"]) - timedelta(days=rng.randint(5, 40))
         rd = max(rd, date.fromisoformat(r["window_end"]) + timedelta(days=10))
         remit(r["label"], r["timepoint_months"], r["refund_due_amount"], iso(rd))
+    # h01's 6-month refund was settled against installment 2, yet the manufacturer also paid it: overpaid
+    need("h01", 6, "not_met", "361250.00")
+    remit("h01", 6, "361250.00", "2023-02-10", ref="MFR-202302-0091")
     for r in remit_rows:
         r["_sortkey"] = (r["remitted_date"], r["remittance_id"])
     seq(remit_rows, REMIT_FILES)
@@ -1534,6 +1543,9 @@ def main():
         assert parsed["contract_id"] == ct["contract_id"] and len(parsed["milestones"]) == 5
         (LANDING / "contracts" / ct["file"]).write_text(text, encoding="utf-8")
 
+    # ---- the payer's installment payments and refund claims (samples_payments.py)
+    pay = samples_payments.build(sys.modules[__name__], milestones)
+
     # ---- expected.json
     def ext(feed, f):
         return ".parquet" if (feed, f) == PARQUET_FILE else ".csv"
@@ -1549,11 +1561,12 @@ def main():
             else:
                 entry.update(status="loaded", rows_loaded=len(rows) - n_bad, rows_quarantined=n_bad)
             files_summary.append(entry)
+    files_summary += pay["files"]
     for ct in CONTRACTS:
         files_summary.append({"file": f"contracts/{ct['file']}", "status": "loaded"})
 
     bad_out = [{"file": b["file"] + ext(b["feed"], b["file"].split("/")[1]), "row_number": b["_row"]["_outrow"],
-                "reason": b["reason"], "why": b["why"]} for b in bad_rows]
+                "reason": b["reason"], "why": b["why"]} for b in bad_rows] + pay["bad_rows"]
 
     rule_counts: dict[str, int] = {}
     claims_out = []
@@ -1600,23 +1613,25 @@ def main():
             continue
         seen.add(k)
         rem = rem or Decimal("0.00")
-        bal = due - rem
+        off = pay["offsets"].get(k, Decimal("0.00"))   # settled against installments (payments.md)
+        bal = due - off - rem
         if due == 0:
             st = "unmatched"
-        elif rem == 0:
-            st = "unpaid"
+        elif bal < 0:
+            st = "overpaid"
+        elif rem <= 0:
+            st = "offset" if off == due else "unpaid"
         elif bal > 0:
             st = "partially_paid"
-        elif bal == 0:
-            st = "paid"
         else:
-            st = "overpaid"
+            st = "paid"
         dd = date.fromisoformat(r["refund_due_date"]) if r["refund_due_date"] else None
         dpd = (AS_OF - dd).days if (bal > 0 and dd and dd < AS_OF) else 0
         recon.append({"label": r["label"], "contract_id": k[0], "payer_id": k[1], "member_id": k[2],
                       "timepoint_months": k[3], "milestone_status": r["status"],
                       "refund_due_amount": str(due), "refund_due_date": r["refund_due_date"],
-                      "remitted_amount": f"{rem:.2f}", "balance": f"{bal:.2f}", "status": st, "days_past_due": dpd})
+                      "offset_amount": f"{off:.2f}", "remitted_amount": f"{rem:.2f}", "balance": f"{bal:.2f}",
+                      "status": st, "days_past_due": dpd})
     for k, rem in remitted.items():
         if k not in seen:
             recon.append({"contract_id": k[0], "payer_id": k[1], "member_id": k[2], "timepoint_months": k[3],
@@ -1678,6 +1693,8 @@ def main():
         "infusion_claims": claims_out,
         "milestones": milestones,
         "refund_reconciliation": recon,
+        "installment_schedule": pay["installment_schedule"],
+        "refund_claims": pay["refund_claims"],
         "remittance_after_as_of": [r["remittance_id"] for r in remit_rows
                                    if "_bad" not in r and date.fromisoformat(r["remitted_date"]) > AS_OF],
     }

@@ -105,16 +105,55 @@ def test_each_milestone_matches_the_generator(wh):
 
 
 def test_reconciliation_matches_the_generator(wh):
-    rows = q(wh, """select contract_id, payer_id, member_id, timepoint_months, refund_due_amount, remitted_amount,
-                           balance, status, days_past_due from marts.refund_reconciliation""")
+    rows = q(wh, """select contract_id, payer_id, member_id, timepoint_months, refund_due_amount, offset_amount,
+                           remitted_amount, balance, status, days_past_due from marts.refund_reconciliation""")
     got = sorted(rows)
     expected = sorted(
         (r["contract_id"], r["payer_id"], r["member_id"], r["timepoint_months"], Decimal(r["refund_due_amount"]),
-         Decimal(r["remitted_amount"]), Decimal(r["balance"]), r["status"], r["days_past_due"])
+         Decimal(r["offset_amount"]), Decimal(r["remitted_amount"]), Decimal(r["balance"]), r["status"],
+         r["days_past_due"])
         for r in EXPECTED["refund_reconciliation"]
     )
     assert got == expected
-    assert {r[7] for r in got} >= {"paid", "unpaid", "partially_paid", "overpaid", "unmatched"}
+    assert {r[8] for r in got} >= {"paid", "unpaid", "partially_paid", "overpaid", "offset", "unmatched"}
+
+
+def test_installment_schedule_matches_the_generator(wh):
+    rows = q(wh, """select member_id, installment_number, installment_date::varchar, due_date::varchar, amount,
+                           offset_amount, net_payable, paid_amount, balance, status, days_past_due
+                    from marts.installment_schedule""")
+    expected = [
+        (r["member_id"], r["installment_number"], r["installment_date"], r["due_date"], Decimal(r["amount"]),
+         Decimal(r["offset_amount"]), Decimal(r["net_payable"]), Decimal(r["paid_amount"]), Decimal(r["balance"]),
+         r["status"], r["days_past_due"])
+        for r in EXPECTED["installment_schedule"]
+    ]
+    assert sorted(rows, key=str) == sorted(expected, key=str)
+    assert {r[9] for r in rows} == {"paid", "partially_paid", "overpaid", "due", "scheduled", "unmatched"}
+
+
+def test_refund_claims_match_the_generator(wh):
+    rows = q(wh, """select member_id, timepoint_months, refund_due_amount, submission_deadline::varchar,
+                           refund_claim_id, claim_status, dispute_reason, submitted_late, amount_differs,
+                           days_to_deadline
+                    from marts.refund_claims where payer_id = 'HARBORCARE'""")
+    expected = [
+        (r["member_id"], r["timepoint_months"], Decimal(r["refund_due_amount"]), r["submission_deadline"],
+         r["refund_claim_id"], r["claim_status"], r["dispute_reason"], r["submitted_late"], r["amount_differs"],
+         r["days_to_deadline"])
+        for r in EXPECTED["refund_claims"]
+    ]
+    assert sorted(rows, key=str) == sorted(expected, key=str)
+    assert {r[5] for r in rows} == {"not_submitted", "deadline_missed", "submitted", "accepted", "disputed",
+                                    "rejected", "withdrawn", "unmatched"}
+    todo = q(wh, "select member_id, timepoint_months from marts.refund_claims_to_submit where payer_id = 'HARBORCARE'")
+    assert sorted(todo) == sorted((r["member_id"], r["timepoint_months"]) for r in EXPECTED["refund_claims"]
+                                  if r["claim_status"] in ("not_submitted", "deadline_missed"))
+    # the other payers' contracts set no deadline and their refunds have no claim yet
+    others = q(wh, "select claim_status, submission_deadline, count(*) from marts.refund_claims "
+                   "where payer_id <> 'HARBORCARE' group by all")
+    owed = sum(1 for m in EXPECTED["milestones"] if m["payer_id"] != "HARBORCARE" and Decimal(m["refund_due_amount"]))
+    assert others == [("not_submitted", None, owed)]
 
 
 def test_a_later_as_of_never_changes_a_decision_made_on_earlier_evidence(wh, tmp_path_factory):
