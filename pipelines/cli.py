@@ -346,8 +346,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "one child's data each. --episode alone: that episode's milestones; --timepoint alone: "
                         "that timepoint's for every episode of the payer.")
     pk.add_argument("--payer", metavar="PAYER_ID", required=True, help="the payer whose packets to write (required)")
-    pk.add_argument("--episode", metavar="EPISODE_ID", default=None, help="only this episode's milestones")
-    pk.add_argument("--timepoint", metavar="N", type=int, default=None, help="only the N-month milestones")
+    pk.add_argument("--episode", metavar="EPISODE_ID", default=None, help="only this episode's milestones (default: every episode of the payer)")
+    pk.add_argument("--timepoint", metavar="N", type=int, default=None, help="only the N-month milestones (default: every timepoint)")
     pk.add_argument("--out", metavar="DIR", default="packets",
                     help="the folder to write the packets into, created if missing (default: %(default)s)")
     pk.add_argument("--warehouse", metavar="FILE", default=os.environ.get("OBA_WAREHOUSE", DEFAULT_WAREHOUSE),

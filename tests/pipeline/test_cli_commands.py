@@ -233,7 +233,7 @@ def test_user_text_in_an_error_message_is_escaped(tmp_path, capfd):
 
 # --- --help and defaults ------------------------------------------------------------------------
 
-@pytest.mark.parametrize("command", ["run", "report", "synth"])
+@pytest.mark.parametrize("command", ["run", "report", "packet", "synth"])
 def test_help_describes_every_option_with_its_default(command, capsys):
     with pytest.raises(SystemExit) as exit_:
         main([command, "--help"])
