@@ -23,6 +23,7 @@ def report(by_timepoint=(), survival=()) -> ReportData:
         by_timepoint=Table([c for c, _ in BY_TIMEPOINT], [h for _, h in BY_TIMEPOINT],
                            ["INTEGER", *["BIGINT"] * 5, "DECIMAL(18,2)", "DECIMAL(18,2)"], rows),
         refunds_at_risk=EMPTY, reconciliation=EMPTY, milestones=EMPTY, claims_to_fix=EMPTY, worklist=EMPTY,
+        installments=EMPTY, refund_claims=EMPTY,
         survival=Table([c for c, _ in SURVIVAL], [h for _, h in SURVIVAL], ["DECIMAL(8,4)", "BOOLEAN"],
                        [(Decimal(m), o) for m, o in survival]),
     )

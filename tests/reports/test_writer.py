@@ -19,7 +19,7 @@ from pipelines.defs.reports.safety import safe_file_stem
 from pipelines.defs.reports.writer import write_all_reports, write_report
 from tests.refunds.builders import AS_OF, D, add_contract, add_episode
 from tests.reports.warehouse import (
-    A_FIX, A_INJECTION_MEMBER, A_INJECTION_REASON, B_SECRETS, add_payer_only, build_warehouse,
+    A_FIX, A_INJECTION_MEMBER, A_INJECTION_REASON, B_SECRETS, MODELS, add_payer_only, build_warehouse,
 )
 from tests.sqlmodels import run_models, set_as_of
 
@@ -61,7 +61,7 @@ def sheet_rows(ws) -> list[dict[str, object]]:
 
 
 SHEETS = ["Summary", "By timepoint", "Lost or at risk", "Reconciliation", "Milestones",
-          "Claims to fix", "Worklist"]
+          "Claims to fix", "Worklist", "Installments", "Refund claims"]
 
 
 def test_xlsx_summary_equals_the_payer_summary_to_the_cent(warehouse, reports_a):
@@ -285,7 +285,7 @@ def test_payers_whose_ids_share_a_prefix_or_differ_by_case_get_only_their_own_ro
         for payer, member in (("PAYA2", "PREFIXMEMBER"), ("paya", "LOWERMEMBER")):
             add_contract(con, contract_id=f"OBA-{payer}", payer_id=payer)
             add_episode(con, payer, member, f"OBA-{payer}", infusion_date=D(2023, 2, 2), statuses={6: "not_met"})
-        run_models(con, ["refunds"])
+        run_models(con, MODELS)
     finally:
         con.close()
     out = tmp_path / "out"

@@ -13,9 +13,11 @@ from tests.conftest import insert
 from tests.refunds.builders import (
     AS_OF, D, add_contract, add_episode, add_remittance, create_colleague_tables, insert_plain,
 )
+from tests.payments.builders import MODELS as PAYMENT_MODELS
 from tests.sqlmodels import run_models, set_as_of
 
-MODELS = ["refunds"]
+# the refunds marts and the payments marts the reports read (tests/payments/builders.py)
+MODELS = PAYMENT_MODELS
 
 # Payer B's identifiers and amounts: none of these may appear in payer A's reports.
 B_SECRETS = ["PAYB", "BMEMBER77", "OBA-BETA", "BCLAIM55", "EP-PAYB-BMEMBER77",

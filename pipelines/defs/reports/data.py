@@ -60,6 +60,8 @@ class ReportData:
     milestones: Table
     claims_to_fix: Table
     worklist: Table
+    installments: Table
+    refund_claims: Table
     survival: Table  # months_from_infusion, observed: one row per episode
 
 
@@ -78,7 +80,8 @@ AT_RISK = [
 RECONCILIATION = [
     ("contract_id", "Contract"), ("member_id", "Member"), ("episode_id", "Episode"),
     ("timepoint_months", "Timepoint (months)"), ("refund_due_amount", "Refund due"),
-    ("refund_due_date", "Due date"), ("remitted_amount", "Remitted"), ("balance", "Balance"),
+    ("refund_due_date", "Due date"), ("offset_amount", "Offset against installments"),
+    ("remitted_amount", "Remitted"), ("balance", "Balance"),
     ("status", "Status"), ("days_past_due", "Days past due"), ("milestone_status", "Milestone status"),
     ("remittance_count", "Remittances"), ("last_remitted_date", "Last remitted"),
 ]
@@ -102,6 +105,20 @@ WORKLIST = [
     ("needed", "Evidence needed"),
 ]
 SURVIVAL = [("months_from_infusion", "Months from infusion"), ("observed", "Event observed")]
+INSTALLMENTS = [
+    ("episode_id", "Episode"), ("member_id", "Member"), ("contract_id", "Contract"),
+    ("installment_number", "Installment"), ("installment_date", "Installment date"), ("due_date", "Due date"),
+    ("amount", "Amount"), ("offset_amount", "Offset (refunds)"), ("net_payable", "Net payable"),
+    ("paid_amount", "Paid"), ("balance", "Balance"), ("status", "Status"), ("days_past_due", "Days past due"),
+]
+REFUND_CLAIMS = [
+    ("episode_id", "Episode"), ("member_id", "Member"), ("contract_id", "Contract"),
+    ("timepoint_months", "Timepoint (months)"), ("refund_due_amount", "Refund due"),
+    ("submission_deadline", "Claim deadline"), ("days_to_deadline", "Days to deadline"),
+    ("refund_claim_id", "Claim"), ("submitted_date", "Submitted"), ("amount_claimed", "Claimed"),
+    ("claim_status", "Claim status"), ("response_date", "Answered"), ("dispute_reason", "Dispute reason"),
+    ("submitted_late", "Late"), ("amount_differs", "Amount differs"),
+]
 
 # The Summary, in the order a reader goes through it: (section, label, column, is money).
 SUMMARY_ROWS = [
@@ -127,6 +144,24 @@ SUMMARY_ROWS = [
     ("Refunds lost or at risk", "At risk later (milestones)", "refunds_at_risk_later_milestones", False),
 ]
 SUMMARY_COLUMNS = ["payer_id", "as_of_date", *(column for _, _, column, _ in SUMMARY_ROWS)]
+# spec/payments.md's figures, from marts.payer_payments_summary
+PAYMENTS_SUMMARY_ROWS = [
+    ("Installments", "Refunds settled against installments (offset)", "offset_amount", True),
+    ("Installments", "Installments due", "installments_due", False),
+    ("Installments", "Installments due, net of offsets", "installments_due_amount", True),
+    ("Installments", "Paid", "installments_paid_amount", True),
+    ("Installments", "Still to pay of the installments due", "installments_outstanding_amount", True),
+    ("Installments", "Installments overdue", "installments_overdue", False),
+    ("Refund claims", "To submit before their deadline", "claims_to_submit", False),
+    ("Refund claims", "To submit before their deadline (refunds)", "claims_to_submit_amount", True),
+    ("Refund claims", "Deadline missed, not submitted", "claims_deadline_missed", False),
+    ("Refund claims", "Deadline missed (refunds)", "claims_deadline_missed_amount", True),
+    ("Refund claims", "Disputed", "claims_disputed", False),
+    ("Refund claims", "Rejected", "claims_rejected", False),
+]
+PAYMENTS_SUMMARY_COLUMNS = ["payer_id", *(column for _, _, column, _ in PAYMENTS_SUMMARY_ROWS)]
+# what the Summary shows, in order
+ALL_SUMMARY_ROWS = SUMMARY_ROWS + PAYMENTS_SUMMARY_ROWS
 
 # Every table and column a report reads, with each table's payer order.
 REPORT_INPUTS: dict[str, list[str]] = {
@@ -139,6 +174,9 @@ REPORT_INPUTS: dict[str, list[str]] = {
     "marts.assessment_worklist": ["payer_id", *(c for c, _ in WORKLIST)],
     "marts.ventilator_free_survival": ["payer_id", *(c for c, _ in SURVIVAL)],
     "marts.claims_missing_oba": ["payer_id"],
+    "marts.payer_payments_summary": PAYMENTS_SUMMARY_COLUMNS,
+    "marts.installment_schedule": ["payer_id", *(c for c, _ in INSTALLMENTS)],
+    "marts.refund_claims": ["payer_id", *(c for c, _ in REFUND_CLAIMS)],
 }
 
 PAYER_TABLES = ("marts.payer_summary", "marts.milestone_status",
@@ -201,11 +239,14 @@ def check_report_inputs(con: duckdb.DuckDBPyConnection) -> None:
 
 def _summary(con: duckdb.DuckDBPyConnection, payer_id: str) -> dict[str, Any]:
     """The payer's summary row; all zero for a payer with claims but no summary row."""
-    t = _payer_table(con, "marts.payer_summary", [(c, c) for c in SUMMARY_COLUMNS], payer_id)
-    if t.rows:
-        return t.dicts()[0]
-    return {"payer_id": payer_id, "as_of_date": None,
-            **{column: Decimal("0.00") if money else 0 for _, _, column, money in SUMMARY_ROWS}}
+    summary = {"payer_id": payer_id, "as_of_date": None,
+               **{column: Decimal("0.00") if money else 0 for _, _, column, money in ALL_SUMMARY_ROWS}}
+    for table, columns in (("marts.payer_summary", SUMMARY_COLUMNS),
+                           ("marts.payer_payments_summary", PAYMENTS_SUMMARY_COLUMNS)):
+        t = _payer_table(con, table, [(c, c) for c in columns], payer_id)
+        if t.rows:
+            summary.update(t.dicts()[0])
+    return summary
 
 
 def _as_of(con: duckdb.DuckDBPyConnection, payer_id: str, summary: dict[str, Any]) -> dt.date | None:
@@ -239,6 +280,10 @@ def _load(con: duckdb.DuckDBPyConnection, payer_id: str) -> ReportData:
                                    order_by=("service_date", "claim_id", "source desc", "problem")),
         worklist=_payer_table(con, "marts.assessment_worklist", WORKLIST, payer_id,
                               order_by=("window_end", "member_id", "timepoint_months")),
+        installments=_payer_table(con, "marts.installment_schedule", INSTALLMENTS, payer_id,
+                                  order_by=("member_id", "contract_id", "installment_number")),
+        refund_claims=_payer_table(con, "marts.refund_claims", REFUND_CLAIMS, payer_id,
+                                   order_by=("submission_deadline nulls last", "member_id", "timepoint_months")),
         survival=_payer_table(con, "marts.ventilator_free_survival", SURVIVAL, payer_id,
                               order_by=("months_from_infusion", "observed")),
     )

@@ -19,7 +19,7 @@ from jinja2 import Environment, PackageLoader
 from markupsafe import Markup
 
 from pipelines.defs.reports import charts
-from pipelines.defs.reports.data import SUMMARY_ROWS, ReportData, Table
+from pipelines.defs.reports.data import ALL_SUMMARY_ROWS, ReportData, Table
 from pipelines.defs.reports.safety import csv_text
 
 # The page is for reading: a detail table shows its first rows and says how many more
@@ -74,14 +74,15 @@ def page_table(t: Table, limit: int = HTML_ROW_LIMIT) -> PageTable:
 
 def _summary(data: ReportData) -> list[tuple[str, list[tuple[str, Cell]]]]:
     return [(section, [(label, cell(data.summary.get(column), money)) for _, label, column, money in rows])
-            for section, rows in groupby(SUMMARY_ROWS, key=lambda r: r[0])]
+            for section, rows in groupby(ALL_SUMMARY_ROWS, key=lambda r: r[0])]
 
 
 def render_html(data: ReportData) -> str:
     svg = {"refunds": charts.refunds_by_timepoint(data), "status": charts.status_by_timepoint(data),
            "survival": charts.ventilator_free_survival(data)}
     tables = {name: page_table(getattr(data, name)) for name in
-              ("by_timepoint", "refunds_at_risk", "reconciliation", "milestones", "claims_to_fix", "worklist")}
+              ("by_timepoint", "refunds_at_risk", "reconciliation", "milestones", "claims_to_fix", "worklist",
+               "installments", "refund_claims")}
     return _ENV.get_template("report.html").render(
         title=f"OBA refund report - payer {data.payer_id}",
         as_of=data.as_of or "unknown",

@@ -19,7 +19,7 @@ import xlsxwriter
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
-from pipelines.defs.reports.data import SUMMARY_ROWS, ReportData, Table
+from pipelines.defs.reports.data import ALL_SUMMARY_ROWS, ReportData, Table
 from pipelines.defs.reports.safety import looks_like_formula
 
 MONEY_FORMAT = '"$"#,##0.00;[Red]-"$"#,##0.00'
@@ -141,16 +141,16 @@ def _summary_sheet(wb: xlsxwriter.Workbook, f: _Formats, data: ReportData) -> No
     ws.write_string(0, 0, f"OBA refund report - payer {data.payer_id}", f.title)
     ws.write_string(1, 0, f"As of {data.as_of or 'unknown'}")
     first = 3  # the table's header row
-    for i, (section, label, column, money) in enumerate(SUMMARY_ROWS, start=first + 1):
+    for i, (section, label, column, money) in enumerate(ALL_SUMMARY_ROWS, start=first + 1):
         ws.write_string(i, 0, section, f.text)
         ws.write_string(i, 1, label, f.text)
         _write_cell(ws, i, 2, data.summary.get(column), f, money, False)
-    ws.add_table(first, 0, first + len(SUMMARY_ROWS), 2, {
+    ws.add_table(first, 0, first + len(ALL_SUMMARY_ROWS), 2, {
         "style": TABLE_STYLE, "name": "Summary",
         "columns": [{"header": h, "header_format": f.header} for h in ("Section", "Measure", "Value")],
     })
-    ws.set_column(0, 0, max(len(s) for s, _, _, _ in SUMMARY_ROWS) + 2)
-    ws.set_column(1, 1, max(len(label) for _, label, _, _ in SUMMARY_ROWS) + 2)
+    ws.set_column(0, 0, max(len(s) for s, _, _, _ in ALL_SUMMARY_ROWS) + 2)
+    ws.set_column(1, 1, max(len(label) for _, label, _, _ in ALL_SUMMARY_ROWS) + 2)
     ws.set_column(2, 2, 18)
     ws.freeze_panes(first + 1, 0)
     _page_setup(ws, data, "Summary", first)
@@ -163,6 +163,8 @@ SHEETS = [
     ("Milestones", "milestones"),
     ("Claims to fix", "claims_to_fix"),
     ("Worklist", "worklist"),
+    ("Installments", "installments"),
+    ("Refund claims", "refund_claims"),
 ]
 
 
