@@ -5,7 +5,7 @@ API
 ``synthesize(episodes, seed, out, days=30) -> dict``
     Write a fresh landing zone under ``out`` (the feed folders are replaced):
     ``out/{claims,authorizations,assessments,respiratory_support,
-    clinical_events,remittances}/<YYYY-MM-DD>.csv`` and
+    clinical_events,remittances,payments,refund_claims}/<YYYY-MM-DD>.csv`` and
     ``out/contracts/<YYYY-MM-DD>_<contract_id>.yaml``, one file per feed per
     delivery day for the ``days`` days FIRST_DAY, FIRST_DAY + 1, ...  Day 0's
     file also carries all history delivered before FIRST_DAY (the backfill).
@@ -48,7 +48,8 @@ The world
   perioperative days, >= 16 h/day after permanent-ventilation onset); deaths,
   tracheostomies, permanent_ventilation events and quarterly alive_contact
   events; remittances for most refunds owed by death / ventilation (exact,
-  under-, over-paid, duplicate + reversal).
+  under-, over-paid, duplicate + reversal); the payers' refund claims and the
+  manufacturer's answers, and FJORDCARE's installment payments (pipelines/synth/payments.py).
 - Unrelated claim lines of other members (a payer's broad extract): the bulk of
   the claims feed, generated per 28-day service period.
 - Scale (per episode, roughly): 1000 claim lines, 500 respiratory days, 50
@@ -66,6 +67,7 @@ import csv
 import datetime as dt
 import json
 import shutil
+import sys
 import time
 from pathlib import Path
 
@@ -76,6 +78,7 @@ import pyarrow.csv as pacsv
 
 from pipelines import REFERENCE_DIR
 from pipelines.defs.ingest.feeds import FEEDS, MOTOR_MILESTONES
+from pipelines.synth import payments as synth_payments
 
 EPOCH = dt.date(1970, 1, 1)
 
@@ -96,7 +99,8 @@ INFUSION_TO = dt.date(2026, 10, 31)
 F0, WEND = _d(FIRST_DAY), _d(WORLD_END)
 NEVER = 10**7
 
-TABULAR = ["claims", "authorizations", "assessments", "respiratory_support", "clinical_events", "remittances"]
+TABULAR = ["claims", "authorizations", "assessments", "respiratory_support", "clinical_events", "remittances",
+           "payments", "refund_claims"]
 FEED_DIRS = [*TABULAR, "contracts"]
 MANIFEST = ".synth.json"
 WRITE_OPTS = pacsv.WriteOptions(include_header=False, quoting_style="none", batch_size=65536)
@@ -183,7 +187,9 @@ CONTRACTS = [
                                             {"all": [_smin("HFMSE", 25), _mm("STANDS_ALONE")]}]})),
          (60, 60, 60, 10, "alive")]},
     {"contract_id": "OBA-FJORDCARE-2023", "payer_id": "FJORDCARE", "effective_from": "2023-01-01",
-     "missing_evidence": "refund", "refund_due_days": 60, "milestones": [
+     "missing_evidence": "refund", "refund_due_days": 60,
+     "claim_submission_days": synth_payments.CLAIM_SUBMISSION_DAYS, "payment": synth_payments.PAYMENT_BLOCK,
+     "milestones": [
          (6, None, None, 20, _vfs_and({"any": [_sgain("CHOP-INTEND", 4), _sgain("HFMSE", 2)]})),
          (12, 30, 60, 20, _vfs_and({"any": [_mm("SITS_WITHOUT_SUPPORT_30S"), _smin("CHOP-INTEND", 40),
                                             _smin("HFMSE", 15)]})),
@@ -376,6 +382,7 @@ def _contract_yaml(c: dict, note: str) -> str:
               "baseline_window_days"):
         if k in c:
             L.append(f"{k}: {c[k]}")
+    L += synth_payments.contract_lines(c)
     L.append("milestones:")
     for tp, wb, wa, pct, crit in c["milestones"]:
         L.append(f"  - timepoint_months: {tp}")
@@ -910,10 +917,12 @@ def _events(ch: dict, E: int, seed: int, sink: _Sink) -> tuple:
     return death_known
 
 
-def _remittances(ch: dict, E: int, seed: int, sink: _Sink) -> None:
-    """Payments for refunds owed because of death or permanent ventilation (known to the generator)."""
+def _remittances(ch: dict, E: int, seed: int, sink: _Sink) -> dict:
+    """Payments for refunds owed because of death or permanent ventilation (known to the generator).
+    Returns those refunds (ep, ct, tp, cents, we: arrays), which the payers claim."""
     r = _rng(seed, 8)
     rows = {k: [] for k in ("ep", "ct", "tp", "amt", "when")}
+    owed = {k: [] for k in ("ep", "ct", "tp", "cents", "we")}
     for j, c in enumerate(CT):
         eps = np.flatnonzero(ch["contract"] == j)
         if not len(eps):
@@ -930,6 +939,10 @@ def _remittances(ch: dict, E: int, seed: int, sink: _Sink) -> None:
             by_score = (tp == 12) & (ch["kind"][eps] == 1) & (ch["prof"][eps] == 3) & (r.random(len(eps)) < 0.7)
             owe = np.where(by_death | by_pv | by_score, np.minimum(PRICE_CENTS * pct // 100, cap - cum), 0)
             cum += owe
+            o = np.flatnonzero(owe > 0)
+            for k, v in (("ep", eps[o]), ("ct", np.full(len(o), j)), ("tp", np.full(len(o), tp)),
+                         ("cents", owe[o]), ("we", we[o])):
+                owed[k].append(v)
             pay = we + c["due_days"] + r.integers(-45, 20, len(eps))
             pay = np.where(by_death, np.maximum(pay, death + 20), pay)
             sel = np.flatnonzero((owe > 0) & (r.random(len(eps)) < 0.85))
@@ -958,6 +971,7 @@ def _remittances(ch: dict, E: int, seed: int, sink: _Sink) -> None:
         "member_id": ch["member"].take(pa.array(ep)), "timepoint_months": _s(tp), "amount": _money(amt),
         "remitted_date": _date(when), "reference": _where(r.random(n) < 0.97, ref),
     }, when + r.integers(1, 11, n) - F0)
+    return {k: np.concatenate(v) if v else np.array([], np.int64) for k, v in owed.items()}
 
 
 # --------------------------------------------------------------------------- unrelated members' claims
@@ -1140,7 +1154,11 @@ def _generate(episodes: int, seed: int, out: Path, lo: int, hi: int) -> dict:
     _assessments(ch, E, seed, sink)
     _respiratory(ch, E, seed, sink)
     _events(ch, E, seed, sink)
-    _remittances(ch, E, seed, sink)
+    owed = _remittances(ch, E, seed, sink)
+    generator = sys.modules[__name__]
+    synth_payments.write_payments(generator, ch, next(j for j, c in enumerate(CT)
+                                                      if c["id"] == synth_payments.INSTALLMENT_CONTRACT), seed, sink)
+    synth_payments.write_refund_claims(generator, ch, owed, seed, sink)
     for p in range(N_PERIODS):
         s0, s1 = _period_bounds(p)
         if s0 + 14 - F0 > hi or (lo > 0 and s1 + OTHER_MAX_LAG - F0 < lo):
