@@ -48,7 +48,8 @@ from pathlib import Path
 
 import duckdb
 
-FEEDS = ["claims", "authorizations", "assessments", "respiratory_support", "clinical_events", "remittances"]
+FEEDS = ["claims", "authorizations", "assessments", "respiratory_support", "clinical_events", "remittances",
+         "payments", "refund_claims"]
 
 
 
