@@ -52,7 +52,8 @@ def test_the_published_table_names_do_not_change_and_core_and_marts_share_none()
     assert marts == {"claim_findings", "claims_missing_oba", "treatment_episodes", "milestone_status",
                      "refund_reconciliation", "refunds_at_risk", "payer_summary", "assessment_worklist",
                      "claims_to_fix", "milestones_by_timepoint", "ventilator_free_survival",
-                     "installment_schedule", "refund_claims", "refund_claims_to_submit", "milestone_evidence"}
+                     "installment_schedule", "refund_claims", "refund_claims_to_submit", "milestone_evidence",
+                     "payer_payments_summary"}
     assert not marts & {name for s, name in tables if s == "core"}
 
 
