@@ -107,10 +107,13 @@ def _money(value: Decimal | None) -> str:
 
 
 def _text(value: Any) -> str:
+    """A value as read: dates ISO, numbers without trailing zeros (17.0000 % reads 17 %, a score 31)."""
     if value is None:
         return ""
     if isinstance(value, dt.date):
         return value.isoformat()
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
     return str(value)
 
 
