@@ -130,3 +130,17 @@ def test_a_refund_learnt_late_still_settles_an_installment_already_paid_which_sh
     (i2,) = rows(pdb, "select * from marts.installment_schedule where installment_number = 2")
     assert (i2["offset_amount"], i2["net_payable"], i2["paid_amount"], i2["balance"], i2["status"]) == (
         Decimal("361250.00"), Decimal("63750.00"), Decimal("425000.00"), Decimal("-361250.00"), "overpaid")
+
+
+def test_the_invariant_offsets_stay_within_each_refund_and_installment_holds_after_spill_over(pdb):
+    from tests.sqlmodels import manifest
+
+    add_contract(pdb, refund_pcts={6: "30", 12: "30", 24: "30", 36: "30"}, refund_cap_pct="100")
+    add_payment_terms(pdb, installments=FIVE_YEARLY)
+    add_episode(pdb, infusion_date=INFUSION, statuses={6: "not_met", 12: "not_met", 24: "not_met", 36: "not_met"})
+    run(pdb)
+    (test,) = [n for n in manifest()["nodes"].values()
+               if n["name"] == "payments__offsets_within_refund_and_installment"]
+    assert pdb.execute(test["compiled_code"]).fetchall() == []
+    # and the installments were filled: 1,700,000.00 of refunds against the 1,700,000.00 of installments 2-5
+    assert pdb.execute("select sum(offset_amount) from core.refund_offsets").fetchall() == [(Decimal("1700000.00"),)]
