@@ -50,7 +50,7 @@ def sample_reports(tmp_path_factory) -> Path:
     warehouse = tmp_path_factory.mktemp("sample_run") / "oba.duckdb"
     assert execute_nightly(str(SAMPLES / "landing"), str(warehouse), AS_OF).success
     reports = warehouse.parent / "reports"
-    assert len(list(reports.glob("*.html"))) == len(list(reports.glob("*.xlsx"))) == 3
+    assert len(list(reports.glob("*.html"))) == len(list(reports.glob("*.xlsx"))) == 4
     return reports
 
 

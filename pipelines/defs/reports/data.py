@@ -111,8 +111,9 @@ INSTALLMENTS = [
     ("amount", "Amount"), ("offset_amount", "Offset (refunds)"), ("net_payable", "Net payable"),
     ("paid_amount", "Paid"), ("balance", "Balance"), ("status", "Status"), ("days_past_due", "Days past due"),
 ]
+# member, contract and timepoint name the milestone (the episode id would widen the page past 1,366 px)
 REFUND_CLAIMS = [
-    ("episode_id", "Episode"), ("member_id", "Member"), ("contract_id", "Contract"),
+    ("member_id", "Member"), ("contract_id", "Contract"),
     ("timepoint_months", "Timepoint (months)"), ("refund_due_amount", "Refund due"),
     ("submission_deadline", "Claim deadline"), ("days_to_deadline", "Days to deadline"),
     ("refund_claim_id", "Claim"), ("submitted_date", "Submitted"), ("amount_claimed", "Claimed"),
