@@ -17,7 +17,8 @@ It lands as tables SQL can join: staging.contracts,
 staging.contract_milestones, staging.contract_criteria (the criteria tree, one
 row per node), staging.contract_payment_terms (the claim deadline and payment
 terms, one row per contract) and staging.contract_installments (the `payment`
-block's installments, numbered in order of months_after_infusion). A later delivery of the same contract_id replaces the earlier terms.
+block's installments, numbered in order of months_after_infusion). A later
+delivery of the same contract_id replaces the earlier terms.
 """
 
 from __future__ import annotations
