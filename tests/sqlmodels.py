@@ -26,7 +26,7 @@ import duckdb
 from pipelines.defs.dbt.project import dbt_command, project_dir, state_dir
 from pipelines.transaction import transaction
 
-DOMAINS = ("claims", "milestones", "refunds")
+DOMAINS = ("identity", "claims", "milestones", "refunds")
 
 
 @functools.cache
@@ -97,8 +97,11 @@ def run_model(con: duckdb.DuckDBPyConnection, name: str) -> None:
 
 
 def run_models(con: duckdb.DuckDBPyConnection, names: list[str]) -> None:
-    """Run the named models (or every model of a domain, named by its folder) in dependency order."""
-    wanted = {m for name in names for m in (domain_models(name) if name in DOMAINS else [model(name)["name"]])}
+    """Run the named models (or every model of a domain, named by its folder) in dependency order.
+    The identity models (every feed keyed by the person, identity.md) always run too: every rule
+    reads the feeds through them."""
+    wanted = {m for name in [*names, "identity"]
+              for m in (domain_models(name) if name in DOMAINS else [model(name)["name"]])}
     for node in ordered_models():
         if node["name"] in wanted:
             run_model(con, node["name"])

@@ -9,7 +9,7 @@ with payers as (
     union
     select payer_id from {{ ref('milestones__milestone_decisions') }}
     union
-    select payer_id from {{ source('staging', 'remittances') }} where remitted_date <= {{ as_of() }}
+    select payer_id from {{ ref('identity__remittances') }} where remitted_date <= {{ as_of() }}
 ),
 
 contracts as (
