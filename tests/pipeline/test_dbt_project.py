@@ -50,7 +50,7 @@ def test_the_published_table_names_do_not_change_and_core_and_marts_share_none()
     marts = {name for s, name in tables if s == "marts"}
     assert marts == {"claim_findings", "claims_missing_oba", "treatment_episodes", "milestone_status",
                      "refund_reconciliation", "refunds_at_risk", "payer_summary", "assessment_worklist",
-                     "claims_to_fix", "milestones_by_timepoint", "ventilator_free_survival"}
+                     "claims_to_fix", "milestones_by_timepoint", "ventilator_free_survival", "identity_issues"}
     assert not marts & {name for s, name in tables if s == "core"}
 
 
