@@ -96,7 +96,8 @@ def test_definitions_load_with_job_schedule_sensor_and_blocking_checks():
     checks = [spec for cd in defs.asset_checks for spec in cd.check_specs]
     gx = [c for c in checks if c.name.startswith("gx_")]
     assert {c.asset_key.path[-1] for c in gx} == {
-        "claims", "authorizations", "assessments", "respiratory_support", "clinical_events", "remittances"}
+        "claims", "authorizations", "assessments", "respiratory_support", "clinical_events", "remittances",
+        "member_crosswalk", "enrollment"}
     assert all(c.blocking for c in gx)
 
 
