@@ -13,6 +13,7 @@ from tests.claims.helpers import CONTRACT, INFUSION, PAYER, clean_auth, clean_cl
 from tests.conftest import insert
 from tests.identity.support import crosswalk, link, rows, run_night
 from tests.milestones.support import add_contract, resp, score
+from tests.sqlmodels import manifest
 
 
 def night(db, *, linked: bool, evidence_member: str = "NEW") -> None:
@@ -74,3 +75,12 @@ def test_a_respiratory_run_logged_across_an_id_change_is_one_run(db):
     run_night(db)
     assert rows(db, "select member_id, onset_date, run_days from core.permanent_ventilation") == [
         {"member_id": "NEW", "onset_date": start, "run_days": 14}]
+
+
+def test_the_singular_dbt_test_finds_a_mart_row_under_a_renamed_id(db):
+    night(db, linked=True)
+    (node,) = [n for n in manifest()["nodes"].values() if n["name"] == "identity__marts_show_the_current_member_id"]
+    assert db.execute(node["compiled_code"]).fetchall() == []
+    db.execute("update marts.milestone_status set member_id = 'OLD'")   # as if a mart skipped the crosswalk
+    assert db.execute(f"select mart, member_id from ({node['compiled_code']})").fetchall() == [
+        ("milestone_status", "OLD")]
