@@ -42,6 +42,7 @@ import pyarrow.parquet as pq
 import yaml
 
 import samples_payments
+import samples_identity  # the identity scenarios (spec identity.md): ids that change, coverage that ends
 
 HERE = Path(__file__).resolve().parent
 LANDING = HERE / "landing"
@@ -50,7 +51,7 @@ SEED = 20261121
 rng = random.Random(SEED)
 
 FEED_DIRS = ["claims", "authorizations", "assessments", "respiratory_support",
-             "clinical_events", "remittances", "contracts"]
+             "clinical_events", "remittances", "contracts", "member_crosswalk", "enrollment"]
 
 # Delivery files per feed (file stem = delivery date; lexical order = delivery order).
 CLAIM_FILES = ["2026-08-01_claims_backfill", "2026-09-01_claims", "2026-10-01_claims",
@@ -210,6 +211,7 @@ CONTRACTS = [
         "effective_from": date(2021, 7, 1),
         "price_basis": PRICE, "refund_cap_pct": 100, "refund_due_days": 90,
         "missing_evidence": "refund", "assessment_selection": "best", "baseline_window_days": 45,
+        "on_disenrollment": "stop",
         "milestones": [
             {"timepoint_months": 6, "refund_pct": 15,
              "criteria": {"all": [VFS, {"any": [sgain("CHOP-INTEND", 4), mm("SITS_WITHOUT_SUPPORT_30S")]}]}},
@@ -264,7 +266,7 @@ def contract_yaml(c: dict) -> str:
         L.append(f"effective_to: {iso(c['effective_to'])}")
     L.append(f"price_basis: {c['price_basis']}")
     for k in ("refund_cap_pct", "refund_due_days", "missing_evidence", "assessment_selection",
-              "baseline_window_days"):
+              "baseline_window_days", "on_disenrollment"):
         if k in c:
             L.append(f"{k}: {c[k]}")
     L += samples_payments.contract_yaml_lines(c)
@@ -1354,6 +1356,7 @@ def main():
         c = by_member.get((v["payer_id"], v["member_id"]))
         v["_label"] = c["label"] if c else None
     milestones = evaluate_milestones(episodes, cur_asmt, event_rows, resp_rows)
+    samples_identity.apply_disenrollment(milestones, event_rows, CURRENT_CONTRACTS, LABEL, AS_OF)
 
     # ---- remittances chosen from the evaluation
     ms = {(r["label"], r["timepoint_months"]): r for r in milestones}
@@ -1424,6 +1427,14 @@ def main():
     for r in remit_rows:
         r["_sortkey"] = (r["remitted_date"], r["remittance_id"])
     seq(remit_rows, REMIT_FILES)
+
+    # ---- re-issued member ids: each row under the id in effect on its date (evaluated above on one id)
+    identity = samples_identity.reissue_ids(
+        LABEL, {c["label"]: c["inf"] for c in ROSTER},
+        {"claims": claim_rows, "authorizations": auth_rows, "assessments": asmt_rows, "clinical_events": event_rows,
+         "respiratory_support": resp_rows, "remittances": remit_rows})
+    current_id = samples_identity.current_id
+    billed = {r["claim_id"]: r["member_id"] for r in claim_rows}
 
     # ---- bad rows (added at the end of their files; each must be quarantined)
     bad_rows = []
@@ -1536,6 +1547,10 @@ def main():
         "clinical_events": write_feed("clinical_events", event_rows, EVENT_COLS, EVENT_FILES,
                                       {REJECTED_FILE[1]: events_rejected}),
         "remittances": write_feed("remittances", remit_rows, REMIT_COLS, REMIT_FILES),
+        "member_crosswalk": write_feed("member_crosswalk", identity["crosswalk"], samples_identity.CROSSWALK_COLS,
+                                       samples_identity.CROSSWALK_FILES),
+        "enrollment": write_feed("enrollment", identity["enrollment"], samples_identity.ENROLLMENT_COLS,
+                                 samples_identity.ENROLLMENT_FILES),
     }
     for ct in CONTRACTS:
         text = contract_yaml(ct)
@@ -1574,7 +1589,8 @@ def main():
         for r in v["rules"]:
             rule_counts[r] = rule_counts.get(r, 0) + 1
         claims_out.append({"label": v["_label"], "claim_id": v["id"], "payer_id": v["payer_id"],
-                           "member_id": v["member_id"], "infusion_date": iso(v["inf"]),
+                           "member_id": current_id(v["payer_id"], v["member_id"]),
+                           "billed_member_id": billed[v["id"]], "infusion_date": iso(v["inf"]),
                            "oba_contract_id_billed": v["oba_contract_id"], "link_problem": v["link_problem"],
                            "suggested_contract_id": v["suggested"], "contract_id": v["contract"],
                            "link_status": v["link_status"], "weight_kg": str(v["weight"]) if v["weight"] else None,
@@ -1601,8 +1617,10 @@ def main():
     for r in remit_rows:
         if "_bad" in r or date.fromisoformat(r["remitted_date"]) > AS_OF:
             continue
-        k = (r["contract_id"], r["payer_id"], r["member_id"], int(r["timepoint_months"]))
+        k = (r["contract_id"], r["payer_id"], current_id(r["payer_id"], r["member_id"]), int(r["timepoint_months"]))
         remitted[k] = remitted.get(k, Decimal(0)) + Decimal(r["amount"])
+    for r in milestones:   # the person's current member id, as every mart shows it
+        r["member_id"] = current_id(r["payer_id"], r["member_id"])
     recon = []
     seen = set()
     for r in milestones:
@@ -1637,7 +1655,8 @@ def main():
             recon.append({"contract_id": k[0], "payer_id": k[1], "member_id": k[2], "timepoint_months": k[3],
                           "remitted_amount": f"{rem:.2f}", "status": "unmatched"})
 
-    children = [{"label": c["label"], "payer_id": c["payer"], "member_id": c["member"], "birth_date": iso(c["birth"]),
+    children = [{"label": c["label"], "payer_id": c["payer"], "member_id": current_id(c["payer"], c["member"]),
+                 "first_member_id": c["member"], "birth_date": iso(c["birth"]),
                  "infusion_date": iso(c["inf"]), "kind": c["kind"], "profile": c["profile"],
                  "weight_kg": str(c["weight_kg"]), "kit_ndc_billed": c["kit"]["ndc_11"], "scenario": c.get("note", "")}
                 for c in ROSTER]
@@ -1695,6 +1714,7 @@ def main():
         "refund_reconciliation": recon,
         "installment_schedule": pay["installment_schedule"],
         "refund_claims": pay["refund_claims"],
+        "identity_issues": identity["identity_issues"],
         "remittance_after_as_of": [r["remittance_id"] for r in remit_rows
                                    if "_bad" not in r and date.fromisoformat(r["remitted_date"]) > AS_OF],
     }

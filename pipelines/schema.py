@@ -77,6 +77,9 @@ CONTRACT_DDL = [
         _delivery_seq bigint not null,
         _file_path varchar not null
     )""",
+    # identity.md: continue | stop. Added after the table's first columns so that a warehouse published
+    # before gets it too (its contracts were all `continue`, the default)
+    "alter table staging.contracts add column if not exists on_disenrollment varchar default 'continue'",
     """create table if not exists staging.contract_milestones (
         contract_id varchar not null,
         timepoint_months integer not null,

@@ -26,7 +26,7 @@ import duckdb
 from pipelines.defs.dbt.project import dbt_command, project_dir, state_dir
 from pipelines.transaction import transaction
 
-DOMAINS = ("claims", "milestones", "refunds", "payments")
+DOMAINS = ("identity", "claims", "milestones", "refunds", "payments")
 # models of another domain that a domain reads and that no test builds as a colleague's table:
 # marts.refund_reconciliation reads the refunds settled against installments
 READS_FROM_OTHER_DOMAINS = {"refunds": ("payments__episode_installments", "payments__refund_offsets")}
@@ -100,8 +100,10 @@ def run_model(con: duckdb.DuckDBPyConnection, name: str) -> None:
 
 
 def run_models(con: duckdb.DuckDBPyConnection, names: list[str]) -> None:
-    """Run the named models (or every model of a domain, named by its folder) in dependency order."""
-    wanted = {m for name in names
+    """Run the named models (or every model of a domain, named by its folder) in dependency order.
+    The identity models (every feed keyed by the person, identity.md) always run too: every rule
+    reads the feeds through them."""
+    wanted = {m for name in [*names, "identity"]
               for m in ([*domain_models(name), *READS_FROM_OTHER_DOMAINS.get(name, ())] if name in DOMAINS
                         else [model(name)["name"]])}
     for node in ordered_models():

@@ -5,7 +5,8 @@ API
 ``synthesize(episodes, seed, out, days=30) -> dict``
     Write a fresh landing zone under ``out`` (the feed folders are replaced):
     ``out/{claims,authorizations,assessments,respiratory_support,
-    clinical_events,remittances,payments,refund_claims}/<YYYY-MM-DD>.csv`` and
+    ``out/{claims,authorizations,assessments,respiratory_support,
+    clinical_events,remittances,payments,refund_claims,member_crosswalk,enrollment}/<YYYY-MM-DD>.csv`` and
     ``out/contracts/<YYYY-MM-DD>_<contract_id>.yaml``, one file per feed per
     delivery day for the ``days`` days FIRST_DAY, FIRST_DAY + 1, ...  Day 0's
     file also carries all history delivered before FIRST_DAY (the backfill).
@@ -50,6 +51,10 @@ The world
   events; remittances for most refunds owed by death / ventilation (exact,
   under-, over-paid, duplicate + reversal); the payers' refund claims and the
   manufacturer's answers, and FJORDCARE's installment payments (pipelines/synth/payments.py).
+- Member ids and coverage (identity.md): about 3% of children have their id re-issued
+  (a fifth of those twice), a few per thousand an id cycle; half have coverage spans
+  sent, 8% of those ending while the contract runs. OBA-FJORDCARE-2023 is
+  ``on_disenrollment: stop``.
 - Unrelated claim lines of other members (a payer's broad extract): the bulk of
   the claims feed, generated per 28-day service period.
 - Scale (per episode, roughly): 1000 claim lines, 500 respiratory days, 50
@@ -100,7 +105,7 @@ F0, WEND = _d(FIRST_DAY), _d(WORLD_END)
 NEVER = 10**7
 
 TABULAR = ["claims", "authorizations", "assessments", "respiratory_support", "clinical_events", "remittances",
-           "payments", "refund_claims"]
+           "payments", "refund_claims", "member_crosswalk", "enrollment"]
 FEED_DIRS = [*TABULAR, "contracts"]
 MANIFEST = ".synth.json"
 WRITE_OPTS = pacsv.WriteOptions(include_header=False, quoting_style="none", batch_size=65536)
@@ -187,6 +192,7 @@ CONTRACTS = [
                                             {"all": [_smin("HFMSE", 25), _mm("STANDS_ALONE")]}]})),
          (60, 60, 60, 10, "alive")]},
     {"contract_id": "OBA-FJORDCARE-2023", "payer_id": "FJORDCARE", "effective_from": "2023-01-01",
+     "on_disenrollment": "stop",
      "missing_evidence": "refund", "refund_due_days": 60,
      "claim_submission_days": synth_payments.CLAIM_SUBMISSION_DAYS, "payment": synth_payments.PAYMENT_BLOCK,
      "milestones": [
@@ -379,7 +385,7 @@ def _contract_yaml(c: dict, note: str) -> str:
         L.append(f"effective_to: {c['effective_to']}")
     L.append("price_basis: 2125000.00")
     for k in ("refund_cap_pct", "refund_due_days", "missing_evidence", "assessment_selection",
-              "baseline_window_days"):
+              "baseline_window_days", "on_disenrollment"):
         if k in c:
             L.append(f"{k}: {c[k]}")
     L += synth_payments.contract_lines(c)
@@ -1138,6 +1144,50 @@ def _bad_rows(sink: _Sink) -> dict:
     return planted
 
 
+# --------------------------------------------------------------------------- member ids and coverage
+
+REISSUE_SHARE = 0.03         # children whose payer re-issues their id (newborn's temporary id, plan change)
+SECOND_REISSUE_SHARE = 0.2   # of those, re-issued a second time (a chain of three ids)
+CYCLE_SHARE = 0.002          # a keying error: an id renamed to another and back (listed, not merged)
+COVERAGE_SENT_SHARE = 0.5    # children whose payer sends their coverage spans (the others: enrolled throughout)
+COVERAGE_END_SHARE = 0.08    # of those, coverage that ends while the contract still runs
+
+
+def _identity(ch: dict, E: int, seed: int, sink: _Sink) -> None:
+    """member_crosswalk rows (delivered on their effective date, or in the backfill when before day 0)
+    and enrollment spans (the backfill) at the rates above (spec identity.md). A child's other feeds
+    stay under its first id: the crosswalk pools them."""
+    r = _rng(seed, 40)
+    digits = pc.utf8_slice_codeunits(ch["member"], 1)
+    first, second, third = ch["member"], _join(pa.scalar("N"), digits), _join(pa.scalar("P"), digits)
+    reissued = r.random(E) < REISSUE_SHARE
+    twice = reissued & (r.random(E) < SECOND_REISSUE_SHARE)
+    eff1 = np.minimum(ch["inf"] + r.integers(30, 720, E), WEND)
+    eff2 = np.minimum(eff1 + r.integers(180, 720, E), WEND)
+    cycle = ~reissued & (r.random(E) < CYCLE_SHARE)
+    loop = _join(pa.scalar("Q"), digits)
+    parts = [  # (rows, previous id, id, effective day)
+        (reissued, first, second, eff1),
+        (twice, second, third, eff2),
+        (cycle, first, loop, ch["inf"] + 400),
+        (cycle, loop, first, ch["inf"] + 500),
+    ]
+    for mask, previous, new, eff in parts:
+        idx = pa.array(np.flatnonzero(mask))
+        effective = np.asarray(eff)[np.flatnonzero(mask)]
+        sink.write("member_crosswalk", {
+            "payer_id": _voc(PAYER_NAMES, ch["payer"]).take(idx), "previous_member_id": previous.take(idx),
+            "member_id": new.take(idx), "effective_date": _date(effective)}, effective - F0)
+    sent = np.flatnonzero(r.random(E) < COVERAGE_SENT_SHARE)
+    ends = r.random(len(sent)) < COVERAGE_END_SHARE
+    end = np.minimum(ch["inf"][sent] + r.integers(60, 1500, len(sent)), WEND)
+    idx = pa.array(sent)
+    sink.write("enrollment", {
+        "payer_id": _voc(PAYER_NAMES, ch["payer"]).take(idx), "member_id": first.take(idx),
+        "coverage_start": _date(ch["birth"][sent]), "coverage_end": _where(ends, _date(end))},
+        np.zeros(len(sent), np.int64))
+
+
 # --------------------------------------------------------------------------- driver
 
 
@@ -1159,6 +1209,7 @@ def _generate(episodes: int, seed: int, out: Path, lo: int, hi: int) -> dict:
     synth_payments.write_payments(generator, ch, next(j for j, c in enumerate(CT)
                                                       if c["id"] == synth_payments.INSTALLMENT_CONTRACT), seed, sink)
     synth_payments.write_refund_claims(generator, ch, owed, seed, sink)
+    _identity(ch, E, seed, sink)
     for p in range(N_PERIODS):
         s0, s1 = _period_bounds(p)
         if s0 + 14 - F0 > hi or (lo > 0 and s1 + OTHER_MAX_LAG - F0 < lo):

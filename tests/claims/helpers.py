@@ -115,7 +115,8 @@ def add_contract(
     # conftest.insert cannot be used: staging.contracts has no _row_number column
     con.execute(
         """insert into staging.contracts values
-           (?, ?, 'J3399', ?, ?, 2125000.00, 100, 90, 'no_refund', 'closest_to_due', 30, 1, 'test/contract.yaml')""",
+           (?, ?, 'J3399', ?, ?, 2125000.00, 100, 90, 'no_refund', 'closest_to_due', 30, 1, 'test/contract.yaml',
+            'continue')""",
         [contract_id, payer_id, effective_from, effective_to],
     )
 

@@ -34,10 +34,13 @@ def test_episode_tables_start_with_the_interface_columns(db):
     assert core == CORE_COLUMNS  # the interface the milestones domain reads (docs/architecture.md)
     assert mart[: len(MART_COLUMNS)] == MART_COLUMNS
     findings = [r[0] for r in db.execute("describe marts.claim_findings").fetchall()]
-    assert findings[:7] == ["claim_id", "payer_id", "member_id", "service_date", "rule_code", "severity", "detail"]
+    assert findings[:8] == [
+        "claim_id", "payer_id", "member_id", "billed_member_id", "service_date", "rule_code", "severity", "detail"
+    ]
     missing = [r[0] for r in db.execute("describe marts.claims_missing_oba").fetchall()]
-    assert missing[:7] == [
-        "claim_id", "payer_id", "member_id", "service_date", "oba_contract_id", "reason", "suggested_contract_id"
+    assert missing[:8] == [
+        "claim_id", "payer_id", "member_id", "billed_member_id", "service_date", "oba_contract_id", "reason",
+        "suggested_contract_id",
     ]
 
 

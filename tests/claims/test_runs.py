@@ -50,4 +50,4 @@ def test_void_replacement_and_orphan_across_runs_equal_one_run(tmp_path):
     assert one_run == several == reversed_
     members = {r[1] for r in one_run["marts.treatment_episodes"]}
     assert members == {"M000002", "M000003"}  # C1's chain is voided; C3's orphan replacement is current
-    assert any(r[0] == "C3R" and r[4] == "UNITS_NOT_ONE" for r in one_run["marts.claim_findings"])
+    assert any(r[0] == "C3R" and r[5] == "UNITS_NOT_ONE" for r in one_run["marts.claim_findings"])

@@ -169,6 +169,7 @@ final as (
         replaced_by,
         payer_id,
         member_id,
+        member_id as billed_member_id,
         patient_birth_date,
         prior_auth_number,
         oba_contract_id,

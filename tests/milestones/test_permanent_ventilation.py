@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from pipelines import schema
 from tests.conftest import insert
 from tests.milestones.support import event, resp, rows
-from tests.sqlmodels import run_model, set_as_of
+from tests.sqlmodels import run_models, set_as_of
 
 START = dt.date(2025, 1, 1)
 
@@ -23,7 +23,7 @@ def day(i: int) -> dt.date:
 
 def onset(db, as_of="2026-01-01"):
     set_as_of(db, dt.date.fromisoformat(as_of))
-    run_model(db, "milestones__permanent_ventilation")
+    run_models(db, ["milestones__permanent_ventilation"])
     found = rows(db, "select * from core.permanent_ventilation")
     assert len(found) <= 1
     return found[0] if found else None
@@ -162,7 +162,7 @@ def test_onset_matches_python_reference(segments, event_offsets, as_of_offset):
             insert(con, "staging.clinical_events",
                    [event(f"E{n}", d.isoformat(), "tracheostomy") for n, d in enumerate(events)])
         set_as_of(con, as_of)
-        run_model(con, "milestones__permanent_ventilation")
+        run_models(con, ["milestones__permanent_ventilation"])
         got = con.execute("select onset_date from core.permanent_ventilation").fetchall()
     finally:
         con.close()

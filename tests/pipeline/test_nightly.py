@@ -33,8 +33,9 @@ from tests.landing import CONTRACT_YAML, block_claims_with_units_above_half, row
 OUTPUT_TABLES = {
     "audit.load_log": "file_path feed sha256 status rows_read rows_loaded rows_quarantined message loaded_at",
     "audit.quarantine": "feed file_path row_number reason record",
-    "marts.claim_findings": "claim_id payer_id member_id service_date rule_code severity detail",
-    "marts.claims_missing_oba": "claim_id payer_id member_id service_date oba_contract_id reason suggested_contract_id",
+    "marts.claim_findings": "claim_id payer_id member_id billed_member_id service_date rule_code severity detail",
+    "marts.claims_missing_oba": "claim_id payer_id member_id billed_member_id service_date oba_contract_id reason "
+    "suggested_contract_id",
     "marts.treatment_episodes": "episode_id payer_id member_id claim_id infusion_date weight_kg contract_id link_status",
     "marts.milestone_status": "episode_id payer_id member_id contract_id timepoint_months due_date window_start "
     "window_end status refund_due_amount refund_due_date evidence as_of_date",
@@ -48,7 +49,8 @@ OUTPUT_TABLES = {
     "marts.milestone_evidence": "episode_id payer_id member_id contract_id timepoint_months criterion_kind instrument "
     "threshold milestone_code criterion_result source_feed source_id evidence_date value baseline_value",
     "marts.assessment_worklist": "episode_id payer_id member_id contract_id timepoint_months window_start "
-    "window_end days_until_window_end needed",
+    "window_end days_until_window_end needed enrolled enrolled_on_due_date last_contact_date",
+    "marts.identity_issues": "payer_id previous_member_id member_id effective_date reason",
 }
 
 
@@ -102,7 +104,7 @@ def test_definitions_load_with_job_schedule_sensor_and_blocking_checks():
     gx = [c for c in checks if c.name.startswith("gx_")]
     assert {c.asset_key.path[-1] for c in gx} == {
         "claims", "authorizations", "assessments", "respiratory_support", "clinical_events", "remittances",
-        "payments", "refund_claims"}
+        "payments", "refund_claims", "member_crosswalk", "enrollment"}
     assert all(c.blocking for c in gx)
 
 

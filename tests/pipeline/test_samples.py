@@ -86,7 +86,7 @@ def test_milestone_counts_by_status_and_timepoint(wh):
         got.setdefault(str(tp), {})[status] = n
     assert got == EXPECTED["milestone_status_by_timepoint"]
     statuses = {s for by in got.values() for s in by}
-    assert statuses == {"met", "not_met", "pending", "missing_evidence"}
+    assert statuses == {"met", "not_met", "pending", "missing_evidence", "disenrolled"}
 
 
 def test_each_milestone_matches_the_generator(wh):
@@ -154,6 +154,21 @@ def test_refund_claims_match_the_generator(wh):
                    "where payer_id <> 'HARBORCARE' group by all")
     owed = sum(1 for m in EXPECTED["milestones"] if m["payer_id"] != "HARBORCARE" and Decimal(m["refund_due_amount"]))
     assert others == [("not_submitted", None, owed)]
+
+
+def test_identity_scenarios_match_the_generator(wh):
+    """identity.md: the cycle is listed and not merged; claims show the current id and the id billed."""
+    issues = q(wh, """select payer_id, previous_member_id, member_id, effective_date::varchar, reason
+                      from marts.identity_issues order by all""")
+    assert issues == sorted((i["payer_id"], i["previous_member_id"], i["member_id"], i["effective_date"], i["reason"])
+                            for i in EXPECTED["identity_issues"])
+    billed = {r[0]: r[1:] for r in q(wh, """select claim_id, member_id, billed_member_id from marts.claim_findings
+                                            union select claim_id, member_id, billed_member_id
+                                            from marts.claims_missing_oba""")}
+    expected = {c["claim_id"]: (c["member_id"], c["billed_member_id"]) for c in EXPECTED["infusion_claims"]
+                if c["findings"]}
+    assert billed == expected
+    assert any(member != billed_as for member, billed_as in billed.values())  # billed under an earlier id
 
 
 def test_a_later_as_of_never_changes_a_decision_made_on_earlier_evidence(wh, tmp_path_factory):

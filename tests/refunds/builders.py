@@ -29,15 +29,16 @@ COLLEAGUE_DDL = [
         infusion_date date, birth_date date, weight_kg decimal(18,6),
         contract_id varchar, link_status varchar)""",
     """create table if not exists marts.claims_missing_oba (
-        claim_id varchar, payer_id varchar, member_id varchar, service_date date,
+        claim_id varchar, payer_id varchar, member_id varchar, billed_member_id varchar, service_date date,
         oba_contract_id varchar, reason varchar, suggested_contract_id varchar)""",
     """create table if not exists marts.claim_findings (
-        claim_id varchar, payer_id varchar, member_id varchar, service_date date,
+        claim_id varchar, payer_id varchar, member_id varchar, billed_member_id varchar, service_date date,
         rule_code varchar, severity varchar, detail varchar)""",
     """create table if not exists marts.assessment_worklist (
         episode_id varchar, payer_id varchar, member_id varchar, contract_id varchar,
         timepoint_months integer, window_start date, window_end date,
-        days_until_window_end integer, needed varchar)""",
+        days_until_window_end integer, needed varchar, enrolled boolean, enrolled_on_due_date boolean,
+        last_contact_date date)""",
 ]
 
 

@@ -15,13 +15,13 @@ EMPTY = Table([], [], [], [])
 
 def report(by_timepoint=(), survival=()) -> ReportData:
     """A payer's report data with by-timepoint rows (timepoint, met, not_met, pending,
-    missing_evidence, due, remitted) and survival rows (months, observed)."""
+    missing_evidence, disenrolled, due, remitted) and survival rows (months, observed)."""
     rows = [(tp, *counts, sum(counts), Decimal(due), Decimal(remitted))
             for tp, *counts, due, remitted in by_timepoint]
     return ReportData(
         payer_id="P1", as_of=None, summary={},
         by_timepoint=Table([c for c, _ in BY_TIMEPOINT], [h for _, h in BY_TIMEPOINT],
-                           ["INTEGER", *["BIGINT"] * 5, "DECIMAL(18,2)", "DECIMAL(18,2)"], rows),
+                           ["INTEGER", *["BIGINT"] * 6, "DECIMAL(18,2)", "DECIMAL(18,2)"], rows),
         refunds_at_risk=EMPTY, reconciliation=EMPTY, milestones=EMPTY, claims_to_fix=EMPTY, worklist=EMPTY,
         installments=EMPTY, refund_claims=EMPTY,
         survival=Table([c for c, _ in SURVIVAL], [h for _, h in SURVIVAL], ["DECIMAL(8,4)", "BOOLEAN"],
@@ -34,7 +34,7 @@ def texts(svg: str) -> list[str]:
 
 
 CHILDREN = [("1.5", True), ("2", False), ("3", True), ("7", False), ("7", False), ("12", False)]
-TIMEPOINTS = [(6, 3, 1, 0, 0, "361250.00", "0.00"), (12, 1, 0, 2, 1, "0.00", "100.00")]
+TIMEPOINTS = [(6, 3, 1, 0, 0, 0, "361250.00", "0.00"), (12, 1, 0, 2, 1, 1, "0.00", "100.00")]
 
 
 def test_km_chart_marks_each_censoring_time_and_labels_its_band_and_title():

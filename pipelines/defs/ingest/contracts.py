@@ -295,6 +295,7 @@ class Contract(BaseModel):
     baseline_window_days: Days(366) = 30
     claim_submission_days: Days(3660) | None = None
     payment: Payment | None = None
+    on_disenrollment: Literal["continue", "stop"] = "continue"
     milestones: Annotated[list[Milestone], Field(min_length=1, max_length=MAX_MILESTONES)]
 
     @field_validator("contract_id", "payer_id", "product_hcpcs", mode="before")
@@ -437,10 +438,10 @@ def store_contract(con: duckdb.DuckDBPyConnection, contract: Contract, trees: li
                   "contracts"):
         con.execute(f"delete from staging.{table} where contract_id = ?", [c.contract_id])
     con.execute(
-        "insert into staging.contracts values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "insert into staging.contracts values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [c.contract_id, c.payer_id, c.product_hcpcs, c.effective_from, c.effective_to, c.price_basis,
          c.refund_cap_pct, c.refund_due_days, c.missing_evidence, c.assessment_selection,
-         c.baseline_window_days, seq, rel_path],
+         c.baseline_window_days, seq, rel_path, c.on_disenrollment],
     )
     _insert_rows(con, "staging.contract_milestones",
                  ["contract_id", "timepoint_months", "window_days_before", "window_days_after", "refund_pct"],

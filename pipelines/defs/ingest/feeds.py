@@ -66,6 +66,9 @@ class Col:
     required_when: str | None = None
     # Ranges that depend on another column's value (a score's range is its instrument's).
     range_by: RangeBy | None = None
+    # (reason, SQL boolean over the typed columns) saying when a present value is wrong given
+    # another column's value: the row is quarantined as `<reason>:<name>`.
+    invalid_when: tuple[str, str] | None = None
     description: str = ""
 
 
@@ -249,6 +252,32 @@ FEEDS: dict[str, Feed] = {
                 Col("dispute_reason", "code", codes=DISPUTE_REASONS,
                     required_when="t.response in ('disputed', 'rejected')"),
                 Col("note", "text"),
+            ),
+        ),
+        Feed(
+            "member_crosswalk",
+            key=("payer_id", "previous_member_id"),
+            description="Member id changes: from effective_date the payer knows previous_member_id as member_id.",
+            columns=(
+                Col("payer_id", "text", True),
+                Col("previous_member_id", "text", True, description="The id the person was known by"),
+                Col("member_id", "text", True,
+                    invalid_when=("BAD_CODE", 't."member_id" = t."previous_member_id"'),
+                    description="The id the person is known by from effective_date (never previous_member_id)"),
+                Col("effective_date", "date", True, description="Shown, not used to split history"),
+            ),
+        ),
+        Feed(
+            "enrollment",
+            key=("payer_id", "member_id", "coverage_start"),
+            description="Coverage spans: the person is enrolled from coverage_start to coverage_end.",
+            columns=(
+                Col("payer_id", "text", True),
+                Col("member_id", "text", True),
+                Col("coverage_start", "date", True, description="First covered day"),
+                Col("coverage_end", "date",
+                    invalid_when=("OUT_OF_RANGE", 't."coverage_end" < t."coverage_start"'),
+                    description="Last covered day; missing = still covered"),
             ),
         ),
     ]

@@ -170,6 +170,9 @@ def typing_query(feed: Feed, source: str) -> str:
         rng = range_expr(c)
         if rng:
             checks.append((f't."{name}" is not null and not ({rng})', f"OUT_OF_RANGE:{name}"))
+        if c.invalid_when:
+            code, condition = c.invalid_when
+            checks.append((f't."{name}" is not null and ({condition})', f"{code}:{name}"))
 
     reason = "case " + " ".join(f"when {cond} then '{code}'" for cond, code in checks) + " end"
     out_cols = ", ".join(f't."{c.name}"' for c in feed.columns)

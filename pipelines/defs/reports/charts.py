@@ -25,9 +25,9 @@ from lifelines.plotting import add_at_risk_counts  # noqa: E402
 from pipelines.defs.reports.data import ReportData  # noqa: E402
 
 STATUS_COLOURS = {"met": "#2e7d32", "not_met": "#c62828", "pending": "#9e9e9e",
-                  "missing_evidence": "#f9a825"}
+                  "missing_evidence": "#f9a825", "disenrolled": "#6d4c41"}
 STATUS_LABELS = {"met": "Met", "not_met": "Not met", "pending": "Pending",
-                 "missing_evidence": "Missing evidence"}
+                 "missing_evidence": "Missing evidence", "disenrolled": "Disenrolled"}
 DUE_COLOUR = "#1565c0"
 REMITTED_COLOUR = "#7cb342"
 SURVIVAL_COLOUR = "#1f77b4"

@@ -68,7 +68,8 @@ class ReportData:
 BY_TIMEPOINT = [
     ("timepoint_months", "Timepoint (months)"), ("milestones_met", "Met"),
     ("milestones_not_met", "Not met"), ("milestones_pending", "Pending"),
-    ("milestones_missing_evidence", "Missing evidence"), ("milestones", "Milestones"),
+    ("milestones_missing_evidence", "Missing evidence"), ("milestones_disenrolled", "Disenrolled"),
+    ("milestones", "Milestones"),
     ("refunds_due_amount", "Refunds due"), ("remitted_amount", "Remitted"),
 ]
 AT_RISK = [
@@ -94,7 +95,8 @@ MILESTONES = [
     ("evidence", "Evidence"),
 ]
 CLAIMS_TO_FIX = [
-    ("claim_id", "Claim"), ("member_id", "Member"), ("service_date", "Service date"),
+    ("claim_id", "Claim"), ("member_id", "Member"), ("billed_member_id", "Billed as member"),
+    ("service_date", "Service date"),
     ("source", "Kind"), ("problem", "Problem"), ("oba_contract_id", "Contract billed"),
     ("suggested_contract_id", "Suggested contract"), ("detail", "Detail"), ("fix", "Fix"),
 ]
@@ -102,7 +104,8 @@ WORKLIST = [
     ("episode_id", "Episode"), ("member_id", "Member"), ("contract_id", "Contract"),
     ("timepoint_months", "Timepoint (months)"), ("window_start", "Window start"),
     ("window_end", "Window end"), ("days_until_window_end", "Days to window end"),
-    ("needed", "Evidence needed"),
+    ("needed", "Evidence needed"), ("enrolled", "Enrolled now"), ("enrolled_on_due_date", "Enrolled on due date"),
+    ("last_contact_date", "Last contact"),
 ]
 SURVIVAL = [("months_from_infusion", "Months from infusion"), ("observed", "Event observed")]
 INSTALLMENTS = [
@@ -134,6 +137,7 @@ SUMMARY_ROWS = [
     ("Milestones", "Not met", "milestones_not_met", False),
     ("Milestones", "Pending", "milestones_pending", False),
     ("Milestones", "Missing evidence", "milestones_missing_evidence", False),
+    ("Milestones", "Disenrolled (not tracked: the child left the plan)", "milestones_disenrolled", False),
     ("Claims", "Claims missing an OBA link", "claims_missing_oba", False),
     ("Refunds lost or at risk", "Already lost: window closed without evidence", "refunds_lost_amount", True),
     ("Refunds lost or at risk", "Already lost (milestones)", "refunds_lost_milestones", False),

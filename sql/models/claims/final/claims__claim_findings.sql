@@ -65,6 +65,7 @@ final as (
         f.claim_id,
         c.payer_id,
         c.member_id,
+        c.billed_member_id,
         c.infusion_date as service_date,
         f.rule_code,
         r.severity,

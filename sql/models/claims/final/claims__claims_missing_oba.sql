@@ -27,6 +27,7 @@ final as (
         claim_id,
         payer_id,
         member_id,
+        billed_member_id,
         infusion_date as service_date,
         oba_contract_id,
         link_reason as reason,

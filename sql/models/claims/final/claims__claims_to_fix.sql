@@ -1,12 +1,15 @@
 -- The claims a payer's billing team has to correct, one row per problem: each OBA link
 -- problem of marts.claims_missing_oba, then each error finding of marts.claim_findings
--- (warnings need no correction). `fix` says in plain words what to do.
+-- (warnings need no correction). `fix` says in plain words what to do. member_id is the
+-- person's current id; billed_member_id the id the claim was billed under where it differs
+-- (identity.md), so the billing team finds the claim under the id it carries.
 with link_problems as (
     select
         'oba_link' as source,
         claim_id,
         payer_id,
         member_id,
+        nullif(billed_member_id, member_id) as billed_member_id,
         service_date,
         oba_contract_id,
         suggested_contract_id,
@@ -22,6 +25,7 @@ error_findings as (
         claim_id,
         payer_id,
         member_id,
+        nullif(billed_member_id, member_id) as billed_member_id,
         service_date,
         null::varchar as oba_contract_id,
         null::varchar as suggested_contract_id,

@@ -22,7 +22,7 @@ lines as materialized (
 ),
 
 versions as (
-    select claim_id, chain_id, version_status, is_current
+    select claim_id, chain_id, version_status, is_current, member_id
     from {{ ref('claims__claim_versions') }}
 ),
 
@@ -39,7 +39,8 @@ final as (
         l.frequency_code,
         l.original_claim_id,
         l.payer_id,
-        l.member_id,
+        v.member_id,
+        l.member_id as billed_member_id,
         l.patient_birth_date,
         l.service_date,
         l.procedure_code,

@@ -254,6 +254,17 @@ ranked as (
     from picked
 ),
 
+-- the person (spec identity.md): member_id becomes the person's current member id,
+-- billed_member_id keeps the id the claim was billed under
+with_person as (
+    select
+        r.* replace (coalesce(m.current_member_id, r.member_id) as member_id),
+        r.member_id as billed_member_id
+    from ranked as r
+    left join {{ ref('identity__member_ids') }} as m
+        on m.payer_id = r.payer_id and m.member_id = r.member_id
+),
+
 final as (
     select
         claim_id,
@@ -273,6 +284,7 @@ final as (
         replaced_by,
         payer_id,
         member_id,
+        billed_member_id,
         patient_birth_date,
         prior_auth_number,
         oba_contract_id,
@@ -283,7 +295,7 @@ final as (
         delivery_seq,
         delivery_row_number,
         delivery_file_path
-    from ranked
+    from with_person
 )
 
 select * from final

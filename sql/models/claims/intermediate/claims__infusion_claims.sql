@@ -30,6 +30,7 @@ claims as (
         v.chain_id,
         v.payer_id,
         v.member_id,
+        v.billed_member_id,
         v.patient_birth_date,
         v.prior_auth_number,
         v.oba_contract_id,
@@ -60,7 +61,7 @@ with_auth as (
         a.aav9_titer_date,
         a.weight_kg as auth_weight_kg
     from claims c
-    left join {{ source('staging', 'authorizations') }} a on a.prior_auth_number = c.prior_auth_number
+    left join {{ ref('identity__authorizations') }} a on a.prior_auth_number = c.prior_auth_number
 ),
 
 weighed as (
@@ -192,6 +193,7 @@ final as (
         chain_id,
         payer_id,
         member_id,
+        billed_member_id,
         patient_birth_date,
         prior_auth_number,
         oba_contract_id,

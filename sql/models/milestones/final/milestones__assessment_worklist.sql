@@ -42,6 +42,9 @@ final as (
                 else 'criteria not defined for this milestone: check the contract'
             end
         ) as needed,
+        d.enrolled,
+        d.enrolled_on_due_date,
+        d.last_contact_date,
         d.due_date,
         case when d.window_start <= p.as_of then 'open' else 'opens soon' end as window_state,
         greatest(cast(d.window_start - p.as_of as integer), 0) as days_until_window_start,

@@ -21,7 +21,7 @@ final as (
         coalesce(c.status, 'final') as status,
         c._delivery_seq,
         c._row_number
-    from {{ source('staging', 'assessments') }} as c
+    from {{ ref('identity__assessments') }} as c
     cross join params as p
     where c.assessment_date <= p.as_of
       and coalesce(c.status, 'final') <> 'entered_in_error'

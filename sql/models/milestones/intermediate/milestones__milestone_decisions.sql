@@ -3,6 +3,10 @@
 --   pending           otherwise, while as-of <= window end
 --   met / not_met     window closed, criteria met / not met
 --   missing_evidence  window closed, criteria unknown (or no criteria defined)
+--   disenrolled       under on_disenrollment: stop, the person is not enrolled on the due date
+--                     (spec identity.md): only a death on or before the due date overrides it
+--                     (not_met); not the criteria, not permanent ventilation, not an open window.
+--                     Rule test: disenrolled_under_stop_unless_dead_by_the_due_date
 with params as (
     select {{ as_of() }}::date as as_of
 ),
@@ -42,6 +46,9 @@ joined as (
         pv.onset_basis as pv_onset_basis,
         s.selected_assessment_ids,
         s.baseline_assessment_ids,
+        cv.enrolled,
+        cv.enrolled_on_due_date,
+        cv.last_covered_day_before_due,
         coalesce(pe.death_date <= w.due_date, false) as died_by_due
     from windows as w
     cross join params as p
@@ -53,6 +60,8 @@ joined as (
         on pv.payer_id = w.payer_id and pv.member_id = w.member_id
     left join scores as s
         on s.episode_id = w.episode_id and s.timepoint_months = w.timepoint_months
+    join {{ ref('milestones__milestone_coverage') }} as cv
+        on cv.episode_id = w.episode_id and cv.timepoint_months = w.timepoint_months
 ),
 
 decided as (
@@ -60,6 +69,7 @@ decided as (
         *,
         case
             when died_by_due then 'not_met'
+            when on_disenrollment = 'stop' and not enrolled_on_due_date then 'disenrolled'
             when as_of <= window_end then 'pending'
             when criteria_result = 'met' then 'met'
             when criteria_result = 'not_met' then 'not_met'
@@ -83,6 +93,11 @@ final as (
             when died_by_due then
                 'death ' || death_date::varchar || ' (event ' || death_event_id || ') on/before due '
                 || due_date::varchar
+            when status = 'disenrolled' then
+                'disenrolled: not enrolled on due ' || due_date::varchar || ' ('
+                || coalesce('coverage ended ' || last_covered_day_before_due::varchar,
+                            'no coverage span covers it')
+                || '; on_disenrollment: stop)'
             when status = 'pending' then
                 'pending until window end ' || window_end::varchar || ' (window '
                 || window_start::varchar || '..' || window_end::varchar || '); evidence so far: '
@@ -99,6 +114,9 @@ final as (
         pv_onset_date,
         pv_onset_basis,
         last_contact_date,
+        on_disenrollment,
+        enrolled,
+        enrolled_on_due_date,
         coalesce(selected_assessment_ids, []::varchar[]) as selected_assessment_ids,
         coalesce(baseline_assessment_ids, []::varchar[]) as baseline_assessment_ids
     from decided

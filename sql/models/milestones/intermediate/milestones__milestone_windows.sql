@@ -21,7 +21,8 @@ dated as (
         m.window_days_after,
         (e.infusion_date + interval (m.timepoint_months) month)::date as due_date,
         coalesce(c.assessment_selection, 'closest_to_due') as assessment_selection,
-        coalesce(c.baseline_window_days, 30) as baseline_window_days
+        coalesce(c.baseline_window_days, 30) as baseline_window_days,
+        coalesce(c.on_disenrollment, 'continue') as on_disenrollment
     from episodes as e
     join {{ source('staging', 'contract_milestones') }} as m
         on m.contract_id = e.contract_id
@@ -43,7 +44,8 @@ final as (
         due_date + cast(window_days_after as integer) as window_end,
         assessment_selection,
         baseline_window_days,
-        infusion_date - cast(baseline_window_days as integer) as baseline_start
+        infusion_date - cast(baseline_window_days as integer) as baseline_start,
+        on_disenrollment
     from dated
 )
 

@@ -11,7 +11,7 @@ with params as (
 
 onset_events as (
     select e.event_id, e.payer_id, e.member_id, e.event_type, e.event_date
-    from {{ source('staging', 'clinical_events') }} as e
+    from {{ ref('identity__clinical_events') }} as e
     cross join params as p
     where e.event_type in ('tracheostomy', 'permanent_ventilation')
       and e.event_date <= p.as_of
@@ -19,7 +19,7 @@ onset_events as (
 
 qualifying_days as (
     select distinct r.payer_id, r.member_id, r.support_date
-    from {{ source('staging', 'respiratory_support') }} as r
+    from {{ ref('identity__respiratory_support') }} as r
     cross join params as p
     where r.support_date <= p.as_of
       and r.hours >= 16

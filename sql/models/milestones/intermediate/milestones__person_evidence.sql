@@ -9,7 +9,7 @@ with params as (
 
 events as (
     select e.event_id, e.payer_id, e.member_id, e.event_type, e.event_date
-    from {{ source('staging', 'clinical_events') }} as e
+    from {{ ref('identity__clinical_events') }} as e
     cross join params as p
     where e.event_date <= p.as_of
 ),
@@ -60,7 +60,7 @@ contacts as (
         count(*),
         'respiratory support log',
         3
-    from {{ source('staging', 'respiratory_support') }} as r
+    from {{ ref('identity__respiratory_support') }} as r
     cross join params as p
     where r.support_date <= p.as_of
     group by r.payer_id, r.member_id

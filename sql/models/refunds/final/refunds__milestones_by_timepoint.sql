@@ -9,6 +9,7 @@ with milestones as (
         count(*) filter (where status = 'not_met') as milestones_not_met,
         count(*) filter (where status = 'pending') as milestones_pending,
         count(*) filter (where status = 'missing_evidence') as milestones_missing_evidence,
+        count(*) filter (where status = 'disenrolled') as milestones_disenrolled,
         count(*) as milestones
     from {{ ref('refunds__milestone_status') }}
     group by payer_id, timepoint_months
@@ -32,6 +33,7 @@ final as (
         coalesce(m.milestones_not_met, 0) as milestones_not_met,
         coalesce(m.milestones_pending, 0) as milestones_pending,
         coalesce(m.milestones_missing_evidence, 0) as milestones_missing_evidence,
+        coalesce(m.milestones_disenrolled, 0) as milestones_disenrolled,
         coalesce(m.milestones, 0) as milestones,
         coalesce(r.refunds_due_amount, 0)::decimal(18, 2) as refunds_due_amount,
         coalesce(r.remitted_amount, 0)::decimal(18, 2) as remitted_amount,

@@ -9,7 +9,7 @@ with payers as (
     union
     select payer_id from {{ ref('milestones__milestone_decisions') }}
     union
-    select payer_id from {{ source('staging', 'remittances') }} where remitted_date <= {{ as_of() }}
+    select payer_id from {{ ref('identity__remittances') }} where remitted_date <= {{ as_of() }}
 ),
 
 contracts as (
@@ -32,6 +32,7 @@ milestones as (
         count(*) filter (where status = 'not_met') as milestones_not_met,
         count(*) filter (where status = 'pending') as milestones_pending,
         count(*) filter (where status = 'missing_evidence') as milestones_missing_evidence,
+        count(*) filter (where status = 'disenrolled') as milestones_disenrolled,
         count(*) filter (where refund_at_risk_amount > 0) as refunds_at_risk_milestones,
         sum(refund_at_risk_amount) as refunds_at_risk_amount
     from {{ ref('refunds__milestone_refunds') }}
@@ -91,6 +92,7 @@ final as (
         coalesce(m.milestones_not_met, 0) as milestones_not_met,
         coalesce(m.milestones_pending, 0) as milestones_pending,
         coalesce(m.milestones_missing_evidence, 0) as milestones_missing_evidence,
+        coalesce(m.milestones_disenrolled, 0) as milestones_disenrolled,
         coalesce(r.refunds_unpaid, 0) as refunds_unpaid,
         coalesce(r.refunds_partially_paid, 0) as refunds_partially_paid,
         coalesce(r.refunds_paid, 0) as refunds_paid,

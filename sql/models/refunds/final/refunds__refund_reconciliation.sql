@@ -19,7 +19,7 @@ with remittances as (
         sum(amount)::decimal(18, 2) as remitted_amount,
         count(*) as remittance_count,
         max(remitted_date) as last_remitted_date
-    from {{ source('staging', 'remittances') }}
+    from {{ ref('identity__remittances') }}
     where remitted_date <= {{ as_of() }}
     group by contract_id, payer_id, member_id, timepoint_months
 ),

@@ -1,0 +1,3 @@
+-- staging.clinical_events with member_id = the person's current member id (identity.md);
+-- delivered_member_id is the id as delivered.
+{{ current_member_id(source('staging', 'clinical_events')) }}
