@@ -17,7 +17,7 @@ with final as (
         note,
         _delivery_seq,
         _row_number
-    from {{ ref('identity__refund_claims') }}
+    from {{ ref('identity__refund_claim_log') }}
 )
 
 select * from final
