@@ -24,8 +24,8 @@ def crosswalk(con: duckdb.DuckDBPyConnection, *links: dict[str, Any]) -> None:
 
 
 def run_night(con: duckdb.DuckDBPyConnection) -> None:
-    """Every model of the night: identity, claims, milestones, refunds."""
-    run_models(con, ["claims", "milestones", "refunds"])
+    """Every model of the night: identity, claims, milestones, refunds, payments."""
+    run_models(con, ["claims", "milestones", "refunds", "payments"])
 
 
 def rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:

@@ -61,10 +61,15 @@ def test_every_person_keyed_feed_is_read_under_the_current_member_id(db):
                                         "member_id": "B", "timepoint_months": 6, "amount": 1,
                                         "remitted_date": "2025-12-01"}])
     insert(db, "staging.enrollment", [{"payer_id": "ACME", "member_id": "A", "coverage_start": "2025-01-01"}])
+    insert(db, "staging.payments", [{"payment_id": "P1", "contract_id": "K", "payer_id": "ACME", "member_id": "A",
+                                     "installment_number": 1, "amount": 1, "paid_date": "2025-02-01"}])
+    insert(db, "staging.refund_claims", [{"refund_claim_id": "RC1", "contract_id": "K", "payer_id": "ACME",
+                                          "member_id": "B", "timepoint_months": 6, "submitted_date": "2025-12-01",
+                                          "amount_claimed": 1}])
     run_models(db, ["identity"])
-    for feed in ("assessments", "clinical_events", "respiratory_support", "authorizations", "remittances",
-                 "enrollment"):
-        assert db.execute(f"select distinct member_id from core.{feed}").fetchall() == [("C",)], feed
+    for table in ("assessments", "clinical_events", "respiratory_support", "authorizations", "remittances",
+                  "enrollment", "payments", "refund_claim_log"):
+        assert db.execute(f"select distinct member_id from core.{table}").fetchall() == [("C",)], table
 
 
 def test_one_day_under_two_ids_of_one_person_is_one_day_and_the_later_delivery_wins(db):
