@@ -48,8 +48,10 @@ from pathlib import Path
 
 import duckdb
 
-FEEDS = ["claims", "authorizations", "assessments", "respiratory_support", "clinical_events", "remittances",
-         "payments", "refund_claims"]
+from pipelines.defs.ingest.feeds import TABULAR_FEEDS
+
+# every tabular feed of feeds.py: the reference reads what the pipeline reads
+FEEDS = TABULAR_FEEDS
 
 
 
