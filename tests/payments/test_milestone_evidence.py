@@ -74,3 +74,11 @@ def test_a_contact_by_assessment_names_the_assessment(db):
     insert(db, "staging.assessments", [score("A-LAST", "2024-08-01", 20)])
     assert [key(r) for r in evidence(db)] == [
         ("alive", "met", "assessments", "A-LAST", dt.date(2024, 8, 1), None, None)]
+
+
+def test_a_contact_by_the_respiratory_log_names_the_feed_and_the_day(db):
+    add_contract(db, [{"timepoint_months": 6, "criteria": "alive"}])
+    add_episode(db, INFUSION)
+    insert(db, "staging.respiratory_support", [resp(dt.date(2024, 8, 2), 6), resp(dt.date(2024, 8, 3), 6)])
+    assert [key(r) for r in evidence(db)] == [
+        ("alive", "met", "respiratory_support", None, dt.date(2024, 8, 3), None, None)]

@@ -39,6 +39,8 @@ contacts as (
         assessment_date as contact_date,
         1 as contacts,
         'assessment ' || assessment_id as contact_source,
+        'assessments' as contact_feed,
+        assessment_id as contact_id,
         1 as source_rank
     from {{ ref('milestones__assessment_evidence') }}
     union all
@@ -49,6 +51,8 @@ contacts as (
         event_date,
         1,
         event_type || ' event ' || event_id,
+        'clinical_events',
+        event_id,
         2
     from events
     union all
@@ -59,6 +63,8 @@ contacts as (
         max(r.support_date),
         count(*),
         'respiratory support log',
+        'respiratory_support',
+        null,
         3
     from {{ ref('identity__respiratory_support') }} as r
     cross join params as p
@@ -84,7 +90,10 @@ last_contact as (
     select
         c.payer_id,
         c.member_id,
-        arg_min(c.contact_source, row(c.source_rank, c.contact_source)) as last_contact_source
+        arg_min(
+            {'source': c.contact_source, 'feed': c.contact_feed, 'id': c.contact_id},
+            row(c.source_rank, c.contact_source)
+        ) as last_contact
     from contacts as c
     join contact_summary as s
         on s.payer_id = c.payer_id
@@ -101,7 +110,9 @@ final as (
         d.death_event_id,
         s.first_contact_date,
         s.last_contact_date,
-        l.last_contact_source,
+        l.last_contact.source as last_contact_source,
+        l.last_contact.feed as last_contact_feed,
+        l.last_contact.id as last_contact_id,
         s.contact_count,
         p.as_of as as_of_date
     from contact_summary as s

@@ -45,21 +45,14 @@ ventilation as (
     where kind = 'ventilator_free_survival' and result = 'not_met' and pv_onset_date <= due_date
 ),
 
--- last_contact_source is 'assessment <id>', '<event_type> event <id>' or 'respiratory support log'
--- (core.person_evidence)
+-- the latest contact (core.person_evidence): an assessment, an event, or a day of the
+-- respiratory-support log (no id of its own: evidence_date is the day)
 contacts as (
     select
         *,
         'contact' as evidence_kind,
-        case
-            when last_contact_source like 'assessment %' then 'assessments'
-            when last_contact_source like '% event %' then 'clinical_events'
-            else 'respiratory_support'
-        end as source_feed,
-        case
-            when last_contact_source like 'assessment %' then regexp_extract(last_contact_source, '^assessment (.*)$', 1)
-            when last_contact_source like '% event %' then regexp_extract(last_contact_source, '^\S+ event (.*)$', 1)
-        end as source_id,
+        last_contact_feed as source_feed,
+        last_contact_id as source_id,
         last_contact_date as evidence_date,
         null::decimal(18, 6) as value
     from leaves
