@@ -1,3 +1,4 @@
+{{ config(materialized='table') }}
 -- The person (spec identity.md "Member ids: the crosswalk"): one row per member id that a
 -- crosswalk row renames and that resolves, with the person's current member id, the id at
 -- the end of its chain. Rule: crosswalk_chains_end_at_the_current_member_id.
