@@ -8,7 +8,9 @@ by `make setup` (Debian packages libreoffice-calc-nogui, chromium, poppler-utils
 - Chromium shows each HTML page in a 1,366 px window without horizontal overflow, ids,
   dates and numbers on one line and long text wrapped;
 - Chromium prints each HTML page landscape with every column of every table, at the
-  size the print stylesheet sets (not shrunk to fit).
+  size the print stylesheet sets (not shrunk to fit);
+- Chromium prints each evidence packet portrait, within the page, every section and evidence id
+  on paper, with nothing to fetch.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ import pytest
 
 from pipelines import PROJECT_ROOT
 from pipelines.cli import execute_nightly
+from pipelines.defs.reports.packet import write_packets
+from pipelines.read_only import open_read_only
 
 SAMPLES = PROJECT_ROOT / "data_samples"
 AS_OF = json.loads((SAMPLES / "expected.json").read_text())["as_of"]
@@ -171,3 +175,30 @@ def test_chromium_prints_every_page_landscape_with_every_column(sample_reports, 
         # the last column of each detail table (its rightmost, the first to be cut) is printed
         for last in re.findall(r"<th>([^<]+)</th></tr></thead>", shown):
             assert last.split()[-1] in printed, (page.name, last)
+
+
+def test_chromium_prints_the_sample_evidence_packets_portrait_within_the_page(sample_reports, tmp_path):
+    """The packets of the payer that pays over time, as the manufacturer would print them: portrait,
+    nothing past the right edge, every section and every evidence id on paper, nothing fetched."""
+    warehouse = sample_reports.parent / "oba.duckdb"
+    packets = write_packets(warehouse, "HARBORCARE", tmp_path / "packets")
+    assert packets
+    with open_read_only(warehouse) as con:
+        evidence_ids = {i for (i,) in con.execute(
+            "select distinct source_id from marts.milestone_evidence "
+            "where payer_id = 'HARBORCARE' and source_id is not null").fetchall()}
+    for packet in packets:
+        html = packet.read_text(encoding="utf-8")
+        assert not re.search(r"""(?:src|href)\s*=\s*["']?(?!data:|#)""", html), packet.name  # self-contained
+        pdf = tmp_path / f"{packet.stem}.pdf"
+        chromium("--no-pdf-header-footer", f"--print-to-pdf={pdf}", packet.as_uri(), user_dir=tmp_path / "profile")
+        texts, words, (width, height) = pdf_pages(pdf)
+        assert height > width, packet.name
+        assert max(x for page_words in words for x, _, _ in page_words) <= width, packet.name
+        printed = " ".join(texts)
+        for section in re.findall(r"<h2>([^<]+)</h2>", html):
+            assert " ".join(html_unescape(section).split()[:2]) in printed, (packet.name, section)
+        shown = [i for i in evidence_ids if i in html]
+        assert shown, packet.name
+        for evidence_id in shown:
+            assert evidence_id in printed, (packet.name, evidence_id)
