@@ -212,7 +212,7 @@ def summarize(warehouse: Path, run_id: str) -> str:
         for rule, sev, n in findings:
             out.append(f"  {n:>4}  {rule} ({sev})")
         out.append("Milestones by status and timepoint:")
-        statuses = ["met", "not_met", "pending", "missing_evidence"]
+        statuses = ["met", "not_met", "pending", "missing_evidence", "disenrolled"]
         grid = q("select timepoint_months, status, count(*) from marts.milestone_status group by all")
         tps = sorted({g[0] for g in grid})
         out.append("  " + "timepoint".ljust(10) + "".join(s.rjust(18) for s in statuses))

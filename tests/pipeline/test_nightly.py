@@ -501,6 +501,19 @@ def test_cli_run_prints_the_summary(tmp_path, capsys):
     assert "Milestones by status" in out and "Refunds: due" in out
 
 
+def test_cli_summary_counts_every_milestone_status_disenrolled_too(tmp_path, capsys):
+    landing = small_landing(tmp_path)
+    write_text(landing, "contracts", "oba-acme.yaml",
+               CONTRACT_YAML.replace("price_basis: 2125000.00\n", "price_basis: 2125000.00\non_disenrollment: stop\n"))
+    # coverage ends before the 6-month due date (infusion 2025-06-02, due 2025-12-02)
+    write_csv(landing, "enrollment", "e.csv", [{"payer_id": "ACME", "member_id": "M000001",
+                                                "coverage_start": "2025-01-10", "coverage_end": "2025-09-30"}])
+    assert main(["run", "--landing", str(landing), "--warehouse", str(tmp_path / "w.duckdb"), "--as-of", "2026-11-21"]) == 0
+    grid = capsys.readouterr().out.split("Milestones by status and timepoint:\n")[1].splitlines()[:2]
+    assert grid[0].split() == ["timepoint", "met", "not_met", "pending", "missing_evidence", "disenrolled"]
+    assert grid[1].split() == ["6", "months", "0", "0", "0", "0", "1"]
+
+
 def test_cli_summary_refunds_are_the_payer_totals_and_leave_unmatched_money_out(tmp_path, capsys):
     landing = small_landing(tmp_path)
     # CHOP-INTEND 20 -> 21: the 6-month score_gain (4 points) is not met, 17% of 2,125,000.00 is owed
