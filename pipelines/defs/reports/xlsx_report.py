@@ -73,7 +73,10 @@ def _lines(text: str, width: float) -> int:
     """Lines `text` takes wrapped at words in a column `width` characters wide, less the
     indent. A column's width counts the digit '0'; text averages about 1.15 characters in
     that space (checked on the evidence texts in LibreOffice)."""
-    return max(1, len(textwrap.wrap(text, max(int((width - 2) * 1.15), 1))))
+    per_line = max(int((width - 2) * 1.15), 1)
+    if len(text) <= per_line:  # fits on one line: no need to wrap it
+        return 1
+    return max(1, len(textwrap.wrap(text, per_line)))
 
 
 def _write_cell(ws: Worksheet, row: int, col: int, value: Any, f: _Formats,
