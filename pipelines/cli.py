@@ -226,6 +226,18 @@ def summarize(warehouse: Path, run_id: str) -> str:
                from marts.payer_summary""")[0]
         out.append(f"Refunds: due {_fmt_money(due)}, remitted {_fmt_money(remitted)}, "
                    f"outstanding {_fmt_money(outstanding)}, overdue {_fmt_money(overdue)}")
+        offset, inst_due, inst_due_amount, inst_paid, inst_overdue, to_submit, to_submit_amount, missed, \
+            missed_amount, disputed, rejected = q(
+                """select sum(offset_amount), sum(installments_due), sum(installments_due_amount),
+                          sum(installments_paid_amount), sum(installments_overdue), sum(claims_to_submit),
+                          sum(claims_to_submit_amount), sum(claims_deadline_missed),
+                          sum(claims_deadline_missed_amount), sum(claims_disputed), sum(claims_rejected)
+                   from marts.payer_payments_summary""")[0]
+        out.append(f"Installments: {inst_due or 0} due ({_fmt_money(inst_due_amount)}), paid {_fmt_money(inst_paid)}, "
+                   f"{inst_overdue or 0} overdue; refunds offset against installments {_fmt_money(offset)}")
+        out.append(f"Refund claims: {to_submit or 0} to submit ({_fmt_money(to_submit_amount)}), "
+                   f"{missed or 0} deadline missed ({_fmt_money(missed_amount)}), {disputed or 0} disputed, "
+                   f"{rejected or 0} rejected")
         return "\n".join(printable(line) for line in out)
     finally:
         con.close()

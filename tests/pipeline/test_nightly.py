@@ -514,6 +514,36 @@ def test_cli_summary_counts_every_milestone_status_disenrolled_too(tmp_path, cap
     assert grid[1].split() == ["6", "months", "0", "0", "0", "0", "1"]
 
 
+def test_cli_summary_states_offsets_installments_and_refund_claims(tmp_path, capsys):
+    landing = small_landing(tmp_path)
+    # two installments (infusion 2025-06-02): the second, due 2026-07-02, is not yet due when the 6-month
+    # refund falls due, so the refund (17% of 2,125,000.00 = 361,250.00) is taken off it
+    write_text(landing, "contracts", "oba-acme.yaml", CONTRACT_YAML.replace(
+        "price_basis: 2125000.00\n",
+        "price_basis: 2125000.00\nclaim_submission_days: 600\npayment:\n  installments:\n"
+        "    - {months_after_infusion: 0, amount: 1062500.00}\n"
+        "    - {months_after_infusion: 12, amount: 1062500.00}\n"))
+    write_csv(landing, "assessments", "a.csv", [  # CHOP-INTEND 20 -> 21: the score_gain is not met
+        row("assessments", assessment_id="A0", assessment_date="2025-05-20", score="20"),
+        row("assessments", assessment_id="A1", assessment_date="2025-12-01", score="21"),
+    ])
+    warehouse = tmp_path / "w.duckdb"
+    assert main(["run", "--landing", str(landing), "--warehouse", str(warehouse), "--as-of", "2026-11-21"]) == 0
+    out = capsys.readouterr().out
+    # both installments are due by the as-of date and nothing was paid; the second is 361,250.00 less
+    assert ("Installments: 2 due ($1,763,750.00), paid $0.00, 2 overdue; "
+            "refunds offset against installments $361,250.00") in out
+    # settled by the offset, the refund is still claimed from the manufacturer: by the window's end
+    # (2025-12-02 + 30 days = 2026-01-01) + 600 days = 2027-08-24, so it is still to submit
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        assert con.execute("select claim_status, submission_deadline from marts.refund_claims").fetchall() == [
+            ("not_submitted", dt.date(2027, 8, 24))]
+    finally:
+        con.close()
+    assert "Refund claims: 1 to submit ($361,250.00), 0 deadline missed ($0.00), 0 disputed, 0 rejected" in out
+
+
 def test_cli_summary_refunds_are_the_payer_totals_and_leave_unmatched_money_out(tmp_path, capsys):
     landing = small_landing(tmp_path)
     # CHOP-INTEND 20 -> 21: the 6-month score_gain (4 points) is not met, 17% of 2,125,000.00 is owed
