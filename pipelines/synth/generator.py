@@ -54,7 +54,11 @@ The world
 - Member ids and coverage (identity.md): about 3% of children have their id re-issued
   (a fifth of those twice), a few per thousand an id cycle; half have coverage spans
   sent, 8% of those ending while the contract runs. OBA-FJORDCARE-2023 is
-  ``on_disenrollment: stop``.
+  ``on_disenrollment: stop``. A re-issued child's rows dated on or after the re-issue's
+  effective date (service, decision, assessment, support, event, remitted, paid or
+  submitted date) are filed under the new id, so its evidence is split across ids and
+  only the crosswalk pools it; a cycle's rows and the coverage spans (dated from birth)
+  stay under the first id.
 - Unrelated claim lines of other members (a payer's broad extract): the bulk of
   the claims feed, generated per 28-day service period.
 - Scale (per episode, roughly): 1000 claim lines, 500 respiratory days, 50
@@ -544,7 +548,8 @@ def _authorizations(ch: dict, E: int, seed: int, sink: _Sink, U: int) -> None:
     pa_no = _join(pa.scalar("PA"), _voc([p[0][0] for p in PAYERS], ch["payer"]), _pad(_scr(np.arange(E), 10**8, 5), 8))
     ch["pa_no"] = pa_no
     base = {
-        "prior_auth_number": pa_no, "payer_id": _voc(PAYER_NAMES, ch["payer"]), "member_id": ch["member"],
+        "prior_auth_number": pa_no, "payer_id": _voc(PAYER_NAMES, ch["payer"]),
+        "member_id": _member_on(ch, np.arange(E), dec),
         "sma_type": _voc(["presymptomatic", "1", "2"], ch["kind"]),
         "smn1_biallelic": _voc(smn1_voc, smn1),
         "smn2_copy_number": _voc(["2", "3", "2", "3", "4"], np.where(ch["kind"] == 0, r.integers(0, 2, E),
@@ -568,6 +573,7 @@ def _authorizations(ch: dict, E: int, seed: int, sink: _Sink, U: int) -> None:
         sel = pa.array(idx)
         cols = {k: v.take(sel) for k, v in base.items()}
         cols["decision"] = _const("pended", len(idx))
+        cols["member_id"] = _member_on(ch, idx, p_dec[idx])
         cols["decision_date"] = _date(p_dec[idx])
         sink.write("authorizations", cols, p_day[idx])
     # members who were never infused: denied / pended requests
@@ -627,7 +633,7 @@ def _infusion_claims(ch: dict, E: int, seed: int, sink: _Sink) -> None:
     admin = _pick(r, E, [0.97, 0.01, 0.02])   # 96365 / 96374 (push) / none
     has_96366 = r.random(E) < 0.6
     lot = _join(pa.scalar("AVX"), _pad(_scr(np.arange(E), 10**6, 77), 6))
-    cl = {"payer": payer, "member": ch["member"], "birth": ch["birth"], "dx": dx, "npi": _npi(payer, ch["center"]),
+    cl = {"payer": payer, "birth": ch["birth"], "dx": dx, "npi": _npi(payer, ch["center"]),
           "pa": pa_no, "oba": oba, "pos": pos}
 
     def emit(sel, claim_num, service, freq, orig, day, paid_scale=1.0, first_pa_only=None):
@@ -657,7 +663,7 @@ def _infusion_claims(ch: dict, E: int, seed: int, sink: _Sink) -> None:
         cols = {
             "claim_id": cid, "line_number": _s(ln), "frequency_code": _const(freq, len(g)),
             "original_claim_id": None if orig is None else orig.take(pa.array(own)),
-            "payer_id": _voc(PAYER_NAMES, payer[g]), "member_id": cl["member"].take(gs),
+            "payer_id": _voc(PAYER_NAMES, payer[g]), "member_id": _member_on(ch, g, svc),
             "patient_birth_date": _date(cl["birth"][g]), "service_date": _date(svc),
             "procedure_code": proc, "units": _where(is_z, units.take(gs), pa.scalar("1")),
             "modifiers": _where(is_z & (g % 3 != 0), pa.scalar("JZ")),
@@ -755,7 +761,7 @@ def _care_claims(ch: dict, E: int, seed: int, sink: _Sink) -> None:
     cols = {
         "claim_id": _claim_id(payer[g], _year2(svc[lo]), cnum[lo]), "line_number": _s(lpos + 1),
         "frequency_code": _const("1", len(lo)), "payer_id": _voc(PAYER_NAMES, payer[g]),
-        "member_id": ch["member"].take(pa.array(g)), "patient_birth_date": _date(ch["birth"][g]),
+        "member_id": _member_on(ch, g, svc[lo]), "patient_birth_date": _date(ch["birth"][g]),
         "service_date": _date(svc[lo]), "procedure_code": _voc(codes, ci), "units": _const("1", len(lo)),
         "modifiers": _where((ci == len(MON) + 9) & (lpos % 2 == 0), pa.scalar("26")),
         "revenue_code": _voc(revs, ci), "place_of_service": _voc(["22", "22", "19", "11"], r.integers(0, 4, nclaims)[lo]),
@@ -827,7 +833,7 @@ def _assessments(ch: dict, E: int, seed: int, sink: _Sink) -> None:
     status = _pick(r, n, [0.6, 0.4])
     ach_voc = ["false", "true", "N", "Y", "FALSE", "TRUE"]
     base = {
-        "assessment_id": aid, "payer_id": _voc(PAYER_NAMES, ch["payer"][cc]), "member_id": ch["member"].take(pa.array(cc)),
+        "assessment_id": aid, "payer_id": _voc(PAYER_NAMES, ch["payer"][cc]), "member_id": _member_on(ch, cc, date[v]),
         "assessment_date": _date(date[v]), "instrument": _voc(["CHOP-INTEND", "HFMSE", "RHS", "MOTOR_MILESTONE"], instr),
         "milestone": _where(ms >= 0, _voc(MOTOR_MILESTONES, ms.clip(0))),
         "achieved": _where(achv >= 0, _voc(ach_voc, achv.clip(0) + 2 * r.integers(0, 3, n) * (r.random(n) < 0.2))),
@@ -889,7 +895,7 @@ def _respiratory(ch: dict, E: int, seed: int, sink: _Sink) -> None:
     ari_flag = np.where(ari, r.integers(0, 5, n), np.where(r.random(n) < 0.1, 5 + r.integers(0, 3, n), 8))[idx]
     per_flag = np.where(periop, r.integers(0, 3, n), np.where(r.random(n) < 0.05, 3, 4))[idx]
     cols = {
-        "payer_id": _voc(PAYER_NAMES, ch["payer"][o]), "member_id": ch["member"].take(pa.array(o)),
+        "payer_id": _voc(PAYER_NAMES, ch["payer"][o]), "member_id": _member_on(ch, o, d[idx]),
         "support_date": _date(d[idx]), "hours": _tenths(hours[idx]),
         "support_type": _where(stype[idx] < 3, _voc(["none", "niv", "invasive", ""], stype[idx])),
         "acute_reversible_illness": _where(ari_flag < 8, _voc(["true", "Y", "yes", "TRUE", "1", "false", "N", "no", ""], ari_flag)),
@@ -914,7 +920,7 @@ def _events(ch: dict, E: int, seed: int, sink: _Sink) -> tuple:
     n = len(who)
     sink.write("clinical_events", {
         "event_id": _join(pa.scalar("EV"), _pad(_scr(np.arange(n), 10**9, 11), 9)),
-        "payer_id": _voc(PAYER_NAMES, ch["payer"][who]), "member_id": ch["member"].take(pa.array(who)),
+        "payer_id": _voc(PAYER_NAMES, ch["payer"][who]), "member_id": _member_on(ch, who, when),
         "event_type": _voc(["death", "tracheostomy", "permanent_ventilation", "alive_contact"], typ),
         "event_date": _date(when),
     }, when + lag - F0)
@@ -974,7 +980,7 @@ def _remittances(ch: dict, E: int, seed: int, sink: _Sink) -> dict:
     sink.write("remittances", {
         "remittance_id": _join(pa.scalar("RMT-"), _pad(_scr(np.arange(n), 10**8, 17), 8)),
         "contract_id": _voc([c["id"] for c in CT], ct), "payer_id": _voc(PAYER_NAMES, ch["payer"][ep]),
-        "member_id": ch["member"].take(pa.array(ep)), "timepoint_months": _s(tp), "amount": _money(amt),
+        "member_id": _member_on(ch, ep, when), "timepoint_months": _s(tp), "amount": _money(amt),
         "remitted_date": _date(when), "reference": _where(r.random(n) < 0.97, ref),
     }, when + r.integers(1, 11, n) - F0)
     return {k: np.concatenate(v) if v else np.array([], np.int64) for k, v in owed.items()}
@@ -1155,8 +1161,9 @@ COVERAGE_END_SHARE = 0.08    # of those, coverage that ends while the contract s
 
 def _identity(ch: dict, E: int, seed: int, sink: _Sink) -> None:
     """member_crosswalk rows (delivered on their effective date, or in the backfill when before day 0)
-    and enrollment spans (the backfill) at the rates above (spec identity.md). A child's other feeds
-    stay under its first id: the crosswalk pools them."""
+    and enrollment spans (the backfill) at the rates above (spec identity.md). Runs before the other
+    feeds: it keeps each child's ids and re-issue dates in `ch` for `_member_on`, so that a child's
+    later rows are filed under its new id and only the crosswalk pools the evidence."""
     r = _rng(seed, 40)
     digits = pc.utf8_slice_codeunits(ch["member"], 1)
     first, second, third = ch["member"], _join(pa.scalar("N"), digits), _join(pa.scalar("P"), digits)
@@ -1164,6 +1171,9 @@ def _identity(ch: dict, E: int, seed: int, sink: _Sink) -> None:
     twice = reissued & (r.random(E) < SECOND_REISSUE_SHARE)
     eff1 = np.minimum(ch["inf"] + r.integers(30, 720, E), WEND)
     eff2 = np.minimum(eff1 + r.integers(180, 720, E), WEND)
+    ch["ids"] = pa.concat_arrays([first, second, third])
+    ch["reissued_on"] = np.where(reissued, eff1, NEVER)
+    ch["reissued_again_on"] = np.where(twice, eff2, NEVER)
     cycle = ~reissued & (r.random(E) < CYCLE_SHARE)
     loop = _join(pa.scalar("Q"), digits)
     parts = [  # (rows, previous id, id, effective day)
@@ -1188,6 +1198,15 @@ def _identity(ch: dict, E: int, seed: int, sink: _Sink) -> None:
         np.zeros(len(sent), np.int64))
 
 
+def _member_on(ch: dict, child, when) -> pa.Array:
+    """The member id each row of a child dated `when` is filed under: the child's first id, its second
+    from the first re-issue's effective date on, its third from the second's. A child whose ids form
+    a cycle keeps its first id (the pipeline does not merge a cycle)."""
+    child, when = np.asarray(child, np.int64), np.asarray(when, np.int64)
+    step = (when >= ch["reissued_on"][child]).astype(np.int64) + (when >= ch["reissued_again_on"][child])
+    return ch["ids"].take(pa.array(step * len(ch["reissued_on"]) + child))
+
+
 # --------------------------------------------------------------------------- driver
 
 
@@ -1197,6 +1216,7 @@ def _generate(episodes: int, seed: int, out: Path, lo: int, hi: int) -> dict:
     sink = _Sink(out, lo, hi)
     _write_contracts(sink)
     ch = _children(E, seed)
+    _identity(ch, E, seed, sink)
     U = MEMBERS_PER_EPISODE * E
     _authorizations(ch, E, seed, sink, U)
     _infusion_claims(ch, E, seed, sink)
@@ -1209,7 +1229,6 @@ def _generate(episodes: int, seed: int, out: Path, lo: int, hi: int) -> dict:
     synth_payments.write_payments(generator, ch, next(j for j, c in enumerate(CT)
                                                       if c["id"] == synth_payments.INSTALLMENT_CONTRACT), seed, sink)
     synth_payments.write_refund_claims(generator, ch, owed, seed, sink)
-    _identity(ch, E, seed, sink)
     for p in range(N_PERIODS):
         s0, s1 = _period_bounds(p)
         if s0 + 14 - F0 > hi or (lo > 0 and s1 + OTHER_MAX_LAG - F0 < lo):

@@ -60,7 +60,7 @@ def write_payments(g, ch: dict, contract_index: int, seed: int, sink) -> None:
     sink.write("payments", {
         "payment_id": g._join(pa.scalar("PMT-"), g._pad(g._scr(np.arange(n), 10**8, 29), 8)),
         "contract_id": g._const(INSTALLMENT_CONTRACT, n), "payer_id": g._voc(g.PAYER_NAMES, ch["payer"][ep]),
-        "member_id": ch["member"].take(pa.array(ep)), "installment_number": g._s(number),
+        "member_id": g._member_on(ch, ep, when), "installment_number": g._s(number),
         "amount": g._money(cents), "paid_date": g._date(when),
         "reference": g._join(pa.scalar("WIRE-"), g._pad(g._scr(np.arange(n), 10**6, 31), 6)),
     }, when + r.integers(1, 6, n) - g.F0)
@@ -95,7 +95,7 @@ def write_refund_claims(g, ch: dict, owed: dict, seed: int, sink) -> None:
     reasons = pa.array([*DISPUTE_REASONS, ""], pa.string())
     sink.write("refund_claims", {
         "refund_claim_id": ids.take(pa.array(rows)), "contract_id": g._voc([c["id"] for c in g.CT], ct[rows]),
-        "payer_id": g._voc(g.PAYER_NAMES, ch["payer"][ep[rows]]), "member_id": ch["member"].take(pa.array(ep[rows])),
+        "payer_id": g._voc(g.PAYER_NAMES, ch["payer"][ep[rows]]), "member_id": g._member_on(ch, ep[rows], submitted[rows]),
         "timepoint_months": g._s(tp[rows]), "submitted_date": g._date(submitted[rows]),
         "amount_claimed": g._money(cents[rows]),
         "response": g._where(with_answer, g._voc(responses, answer[rows])),
