@@ -13,8 +13,6 @@ marts.milestone_evidence's. The template (templates/packet.html) escapes every v
 from __future__ import annotations
 
 import datetime as dt
-import os
-import tempfile
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -24,7 +22,7 @@ import duckdb
 from jinja2 import Environment, PackageLoader
 
 from pipelines.defs.reports.data import known_payers
-from pipelines.defs.reports.safety import safe_file_stem
+from pipelines.defs.reports.safety import atomic_write, safe_file_stem
 from pipelines.read_only import open_read_only
 
 _ENV = Environment(loader=PackageLoader("pipelines.defs.reports", "templates"), autoescape=True,
@@ -140,18 +138,6 @@ def packet_path(out_dir: Path, payer_id: str, milestone: dict[str, Any]) -> Path
     return path
 
 
-def _write(text: str, target: Path) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".html", dir=target.parent)
-    os.close(fd)
-    try:
-        Path(tmp).write_text(text, encoding="utf-8")
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def write_packets(warehouse_path: str | Path, payer_id: str, out_dir: str | Path, episode_id: str | None = None,
                   timepoint: int | None = None) -> list[Path]:
     """Write the payer's packets: every milestone owing a refund, or those of `episode_id` and / or
@@ -173,7 +159,8 @@ def write_packets(warehouse_path: str | Path, payer_id: str, out_dir: str | Path
         written = []
         for milestone in milestones:
             target = packet_path(out, payer_id, milestone)
-            _write(render_packet(load_packet(con, milestone)), target)
+            html = render_packet(load_packet(con, milestone))
+            atomic_write(target, lambda tmp: tmp.write_text(html, encoding="utf-8"))
             written.append(target)
         return written
     finally:
