@@ -93,6 +93,14 @@ def test_the_packet_shows_the_terms_the_evidence_rows_and_the_refund_computation
     assert "Cash refund</th><td class=\"num\">$0.00" in text
 
 
+def test_a_refund_due_after_the_last_installment_is_a_cash_refund_in_its_packet(warehouse, tmp_path):
+    # the 12-month refund is due after installment 2 (due 2025-02-14): nothing to settle it against
+    (path,) = write_packets(warehouse, "P1", tmp_path, episode_id="EP-P1-M1", timepoint=12)
+    text = re.sub(r"\s+", " ", path.read_text())
+    assert "Settled against installment" not in text
+    assert "Cash refund</th><td class=\"num\">$361,250.00" in text
+
+
 def test_input_text_is_escaped(warehouse, tmp_path):
     (path,) = write_packets(warehouse, "P1", tmp_path, episode_id="EP-P1-M1", timepoint=6)
     text = path.read_text()

@@ -6,8 +6,9 @@ printable HTML document per milestone that owes a refund, for the manufacturer.
 A packet holds one child's data: every query is bound to the payer, the episode and the timepoint
 (parameters, never text in the SQL), so nothing of another child or payer can reach it. What it
 shows comes from the marts and the staged contract terms; it computes nothing: the refund
-(price x %, the cap) is marts.milestone_status's, the offsets core.refund_offsets', the evidence
-marts.milestone_evidence's. The template (templates/packet.html) escapes every value.
+(price x %, the cap) is marts.milestone_status's, the offsets core.refund_offsets', the cash refund
+marts.refund_reconciliation's, the evidence marts.milestone_evidence's. The template
+(templates/packet.html) escapes every value.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ class Packet:
     criteria: list[dict[str, Any]]
     evidence: list[dict[str, Any]]
     offsets: list[dict[str, Any]]
+    settlement: dict[str, Any]
     claim: dict[str, Any] | None
 
 
@@ -76,6 +78,9 @@ def load_packet(con: duckdb.DuckDBPyConnection, milestone: dict[str, Any]) -> Pa
         where c.contract_id = $contract and c.payer_id = $payer""",
                         {k: key[k] for k in ("payer", "timepoint", "contract")})
     bound = {k: key[k] for k in ("payer", "episode", "timepoint")}
+    (settlement,) = _rows(con, """
+        select cash_refund_amount from marts.refund_reconciliation
+        where payer_id = $payer and episode_id = $episode and timepoint_months = $timepoint""", bound)
     return Packet(
         milestone=milestone,
         episode=episode,
@@ -94,6 +99,7 @@ def load_packet(con: duckdb.DuckDBPyConnection, milestone: dict[str, Any]) -> Pa
             from core.refund_offsets
             where payer_id = $payer and episode_id = $episode and timepoint_months = $timepoint
             order by installment_number""", bound),
+        settlement=settlement,
         claim=next(iter(_rows(con, """
             select * from marts.refund_claims
             where payer_id = $payer and episode_id = $episode and timepoint_months = $timepoint""", bound)), None),
@@ -119,12 +125,10 @@ _ENV.filters.update(money=_money, text=_text)
 
 
 def render_packet(packet: Packet) -> str:
-    offset_total = sum((o["offset_amount"] for o in packet.offsets), Decimal("0.00"))
     m = packet.milestone
     return _ENV.get_template("packet.html").render(
         title=f"Refund claim - episode {m['episode_id']}, {m['timepoint_months']}-month milestone",
-        p=packet, m=m, offset_total=offset_total, cash_refund=m["refund_due_amount"] - offset_total,
-    )
+        p=packet, m=m)
 
 
 def packet_path(out_dir: Path, payer_id: str, milestone: dict[str, Any]) -> Path:
