@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
@@ -14,7 +15,7 @@ from pipelines import schema
 from pipelines.cli import main
 from pipelines.defs.reports.packet import write_packets
 from tests.conftest import DEFAULT_AS_OF, insert
-from tests.milestones.support import EPISODES_DDL, add_contract, add_episode, score
+from tests.milestones.support import EPISODES_DDL, add_contract, add_episode, resp, score
 from tests.payments.builders import add_claim, add_payment_terms, create_colleague_tables
 from tests.sqlmodels import run_models, set_as_of
 
@@ -137,3 +138,23 @@ def test_a_refund_settled_entirely_against_installments_still_gets_its_document(
         con.close()
     assert names(write_packets(warehouse, "P1", tmp_path, episode_id="EP-P1-M1", timepoint=6)) == [
         "oba_packet_P1_EP-P1-M1_6m.html"]
+
+
+def test_a_ventilation_run_shows_its_fewest_hours_of_a_day_in_the_packet(tmp_path):
+    path = tmp_path / "oba.duckdb"
+    con = duckdb.connect(str(path))
+    schema.create_all(con)
+    set_as_of(con, DEFAULT_AS_OF)
+    create_colleague_tables(con)
+    con.execute(EPISODES_DDL)
+    add_contract(con, [{"timepoint_months": 6, "criteria": "ventilator_free_survival"}])
+    add_episode(con, INFUSION, member="M1", contract="C1", payer="P1")
+    start = dt.date(2024, 3, 1)
+    insert(con, "staging.respiratory_support", [
+        resp(start + dt.timedelta(days=i), Decimal("16.5") if i == 5 else 20) for i in range(14)])
+    con.execute("create table marts.treatment_episodes as select * exclude (birth_date) from core.episodes")
+    run_models(con, ["milestones", "refunds", "payments"])
+    con.close()
+    (packet,) = write_packets(path, "P1", tmp_path / "out")
+    row = next(r for r in packet.read_text().splitlines() if "<td>2024-03-01..2024-03-14</td>" in r)
+    assert "permanent_ventilation_onset" in row and '<td class="num">16.5</td>' in row
