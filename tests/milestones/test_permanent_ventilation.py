@@ -71,6 +71,17 @@ def test_first_qualifying_run_after_a_broken_one(db):
     assert (o["onset_date"], o["run_end"], o["run_days"]) == (day(11), day(30), 20)
 
 
+def test_run_min_hours_is_the_fewest_hours_of_a_day_of_the_first_run_only(db):
+    # days 0-9 at 16 (a run too short), day 10 marked, days 11-30 from 24 down to 17.5 on day 20,
+    # day 31 (after as-of) at 16: neither the short run nor a day after as-of counts
+    insert(db, "staging.respiratory_support",
+           [resp(day(i), 16, periop=(i == 10)) for i in range(11)]
+           + [resp(day(i), Decimal("17.5") if i == 20 else 24 - (i % 3)) for i in range(11, 31)]
+           + [resp(day(31), 16)])
+    o = onset(db, as_of=day(30).isoformat())
+    assert (o["run_start"], o["run_end"], o["run_min_hours"]) == (day(11), day(30), Decimal("17.5"))
+
+
 def test_run_is_cut_at_as_of(db):
     insert(db, "staging.respiratory_support", [resp(day(i), 20) for i in range(20)])
     assert onset(db, as_of=day(12).isoformat()) is None       # only 13 days exist yet

@@ -21,9 +21,9 @@ __all__ = ["D", "add_contract", "add_episode", "create_colleague_tables", "add_p
 FIVE_YEARLY = [(0, "425000.00"), (12, "425000.00"), (24, "425000.00"), (36, "425000.00"), (48, "425000.00")]
 
 # the refunds and payments models these tests run (not the evidence rows: they need the milestone models)
-MODELS = ["refunds", "payments__payments_current", "payments__refund_claims_current", "payments__counting_claims",
-          "payments__episode_installments", "payments__refund_offsets", "payments__installment_schedule",
-          "payments__refund_claims", "payments__refund_claims_to_submit", "payments__payer_payments_summary"]
+MODELS = ["refunds", "payments__counting_claims", "payments__episode_installments", "payments__refund_offsets",
+          "payments__installment_schedule", "payments__refund_claims", "payments__refund_claims_to_submit",
+          "payments__payer_payments_summary"]
 
 
 def add_payment_terms(

@@ -45,7 +45,10 @@ def test_death_and_permanent_ventilation_run_decide_not_met_and_contact_decides_
     add_episode(db, INFUSION, member="M1")
     add_episode(db, INFUSION, member="M2")
     start = dt.date(2024, 3, 1)
-    insert(db, "staging.respiratory_support", [resp(start + dt.timedelta(days=i), 20) for i in range(14)])
+    # the run's value is its fewest hours of a day (16.5 on day 6), not a total, nor a day outside the run
+    hours = [20, 24, 18, 22, 20, Decimal("16.5"), 20, 20, 19, 20, 24, 20, 20, 21]
+    insert(db, "staging.respiratory_support", [resp(start + dt.timedelta(days=i), h) for i, h in enumerate(hours)]
+           + [resp(start - dt.timedelta(days=2), 16)])
     insert(db, "staging.clinical_events", [event("E-DEATH", "2024-05-01", "death"),
                                            event("E-SEEN", "2024-07-20", "alive_contact", member="M2")])
     run_models(db, ["milestones", "payments__milestone_evidence"])
@@ -53,7 +56,7 @@ def test_death_and_permanent_ventilation_run_decide_not_met_and_contact_decides_
                                    "order by evidence_date")]
     assert m1 == [
         ("ventilator_free_survival", "not_met", "respiratory_support", "2024-03-01..2024-03-14",
-         dt.date(2024, 3, 1), None, None),
+         dt.date(2024, 3, 1), Decimal("16.5"), None),
         ("ventilator_free_survival", "not_met", "clinical_events", "E-DEATH", dt.date(2024, 5, 1), None, None)]
     m2 = [key(r) for r in rows(db, "select * from marts.milestone_evidence where member_id = 'M2'")]
     assert m2 == [("ventilator_free_survival", "met", "clinical_events", "E-SEEN", dt.date(2024, 7, 20), None, None)]

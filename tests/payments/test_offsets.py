@@ -42,6 +42,7 @@ def test_spec_example_settles_the_first_installment_due_on_or_after_each_refund_
     assert (r[24]["status"], r[24]["days_past_due"]) == ("offset", 0)
     assert (r[60]["offset_amount"], r[60]["balance"], r[60]["status"]) == (
         Decimal("0.00"), Decimal("212500.00"), "unpaid")
+    assert [r[t]["cash_refund_amount"] for t in (6, 24, 60)] == [Decimal("0.00"), Decimal("0.00"), Decimal("212500.00")]
 
 
 def test_a_refund_spills_over_to_later_installments_and_a_later_refund_takes_only_what_is_left(pdb):
@@ -66,6 +67,7 @@ def test_what_no_installment_due_on_or_after_absorbs_is_a_cash_refund(pdb):
     r = recon(pdb)[36]
     assert (r["refund_due_amount"], r["offset_amount"], r["remitted_amount"], r["balance"], r["status"]) == (
         Decimal("637500.00"), Decimal("425000.00"), Decimal("212500.00"), Decimal("0.00"), "paid")
+    assert r["cash_refund_amount"] == Decimal("212500.00")  # due - offset, whatever was remitted
 
 
 def test_refunds_settle_in_order_of_refund_due_date_before_timepoint(pdb):

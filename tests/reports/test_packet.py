@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
@@ -14,7 +15,7 @@ from pipelines import schema
 from pipelines.cli import main
 from pipelines.defs.reports.packet import write_packets
 from tests.conftest import DEFAULT_AS_OF, insert
-from tests.milestones.support import EPISODES_DDL, add_contract, add_episode, score
+from tests.milestones.support import EPISODES_DDL, add_contract, add_episode, resp, score
 from tests.payments.builders import add_claim, add_payment_terms, create_colleague_tables
 from tests.sqlmodels import run_models, set_as_of
 
@@ -57,7 +58,7 @@ def warehouse(tmp_path_factory) -> Path:
     con = duckdb.connect(str(path))
     add_claim(con, "RC-1", dt.date(2024, 9, 1), "361250.00", contract_id="C1", payer_id="P1", member_id="M1")
     con.execute("update staging.refund_claims set note = ?", [SCRIPT])
-    run_models(con, ["payments__refund_claims_current", "payments__counting_claims", "payments__refund_claims"])
+    run_models(con, ["payments__counting_claims", "payments__refund_claims"])
     con.close()
     return path
 
@@ -91,6 +92,14 @@ def test_the_packet_shows_the_terms_the_evidence_rows_and_the_refund_computation
     assert "$2,125,000.00 × 17" in text and "$361,250.00" in text   # price x %
     assert "Settled against installment 2" in text                   # the offset, then no cash
     assert "Cash refund</th><td class=\"num\">$0.00" in text
+
+
+def test_a_refund_due_after_the_last_installment_is_a_cash_refund_in_its_packet(warehouse, tmp_path):
+    # the 12-month refund is due after installment 2 (due 2025-02-14): nothing to settle it against
+    (path,) = write_packets(warehouse, "P1", tmp_path, episode_id="EP-P1-M1", timepoint=12)
+    text = re.sub(r"\s+", " ", path.read_text())
+    assert "Settled against installment" not in text
+    assert "Cash refund</th><td class=\"num\">$361,250.00" in text
 
 
 def test_input_text_is_escaped(warehouse, tmp_path):
@@ -129,3 +138,23 @@ def test_a_refund_settled_entirely_against_installments_still_gets_its_document(
         con.close()
     assert names(write_packets(warehouse, "P1", tmp_path, episode_id="EP-P1-M1", timepoint=6)) == [
         "oba_packet_P1_EP-P1-M1_6m.html"]
+
+
+def test_a_ventilation_run_shows_its_fewest_hours_of_a_day_in_the_packet(tmp_path):
+    path = tmp_path / "oba.duckdb"
+    con = duckdb.connect(str(path))
+    schema.create_all(con)
+    set_as_of(con, DEFAULT_AS_OF)
+    create_colleague_tables(con)
+    con.execute(EPISODES_DDL)
+    add_contract(con, [{"timepoint_months": 6, "criteria": "ventilator_free_survival"}])
+    add_episode(con, INFUSION, member="M1", contract="C1", payer="P1")
+    start = dt.date(2024, 3, 1)
+    insert(con, "staging.respiratory_support", [
+        resp(start + dt.timedelta(days=i), Decimal("16.5") if i == 5 else 20) for i in range(14)])
+    con.execute("create table marts.treatment_episodes as select * exclude (birth_date) from core.episodes")
+    run_models(con, ["milestones", "refunds", "payments"])
+    con.close()
+    (packet,) = write_packets(path, "P1", tmp_path / "out")
+    row = next(r for r in packet.read_text().splitlines() if "<td>2024-03-01..2024-03-14</td>" in r)
+    assert "permanent_ventilation_onset" in row and '<td class="num">16.5</td>' in row

@@ -6,15 +6,14 @@ printable HTML document per milestone that owes a refund, for the manufacturer.
 A packet holds one child's data: every query is bound to the payer, the episode and the timepoint
 (parameters, never text in the SQL), so nothing of another child or payer can reach it. What it
 shows comes from the marts and the staged contract terms; it computes nothing: the refund
-(price x %, the cap) is marts.milestone_status's, the offsets core.refund_offsets', the evidence
-marts.milestone_evidence's. The template (templates/packet.html) escapes every value.
+(price x %, the cap) is marts.milestone_status's, the offsets core.refund_offsets', the cash refund
+marts.refund_reconciliation's, the evidence marts.milestone_evidence's. The template
+(templates/packet.html) escapes every value.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import os
-import tempfile
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -24,7 +23,7 @@ import duckdb
 from jinja2 import Environment, PackageLoader
 
 from pipelines.defs.reports.data import known_payers
-from pipelines.defs.reports.safety import safe_file_stem
+from pipelines.defs.reports.safety import atomic_write, safe_file_stem
 from pipelines.read_only import open_read_only
 
 _ENV = Environment(loader=PackageLoader("pipelines.defs.reports", "templates"), autoescape=True,
@@ -39,6 +38,7 @@ class Packet:
     criteria: list[dict[str, Any]]
     evidence: list[dict[str, Any]]
     offsets: list[dict[str, Any]]
+    settlement: dict[str, Any]
     claim: dict[str, Any] | None
 
 
@@ -78,6 +78,9 @@ def load_packet(con: duckdb.DuckDBPyConnection, milestone: dict[str, Any]) -> Pa
         where c.contract_id = $contract and c.payer_id = $payer""",
                         {k: key[k] for k in ("payer", "timepoint", "contract")})
     bound = {k: key[k] for k in ("payer", "episode", "timepoint")}
+    (settlement,) = _rows(con, """
+        select cash_refund_amount from marts.refund_reconciliation
+        where payer_id = $payer and episode_id = $episode and timepoint_months = $timepoint""", bound)
     return Packet(
         milestone=milestone,
         episode=episode,
@@ -96,6 +99,7 @@ def load_packet(con: duckdb.DuckDBPyConnection, milestone: dict[str, Any]) -> Pa
             from core.refund_offsets
             where payer_id = $payer and episode_id = $episode and timepoint_months = $timepoint
             order by installment_number""", bound),
+        settlement=settlement,
         claim=next(iter(_rows(con, """
             select * from marts.refund_claims
             where payer_id = $payer and episode_id = $episode and timepoint_months = $timepoint""", bound)), None),
@@ -121,12 +125,10 @@ _ENV.filters.update(money=_money, text=_text)
 
 
 def render_packet(packet: Packet) -> str:
-    offset_total = sum((o["offset_amount"] for o in packet.offsets), Decimal("0.00"))
     m = packet.milestone
     return _ENV.get_template("packet.html").render(
         title=f"Refund claim - episode {m['episode_id']}, {m['timepoint_months']}-month milestone",
-        p=packet, m=m, offset_total=offset_total, cash_refund=m["refund_due_amount"] - offset_total,
-    )
+        p=packet, m=m)
 
 
 def packet_path(out_dir: Path, payer_id: str, milestone: dict[str, Any]) -> Path:
@@ -138,18 +140,6 @@ def packet_path(out_dir: Path, payer_id: str, milestone: dict[str, Any]) -> Path
     if path.parent != out_dir:
         raise ValueError("payer or episode id does not make a safe file name")
     return path
-
-
-def _write(text: str, target: Path) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".html", dir=target.parent)
-    os.close(fd)
-    try:
-        Path(tmp).write_text(text, encoding="utf-8")
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def write_packets(warehouse_path: str | Path, payer_id: str, out_dir: str | Path, episode_id: str | None = None,
@@ -173,7 +163,8 @@ def write_packets(warehouse_path: str | Path, payer_id: str, out_dir: str | Path
         written = []
         for milestone in milestones:
             target = packet_path(out, payer_id, milestone)
-            _write(render_packet(load_packet(con, milestone)), target)
+            html = render_packet(load_packet(con, milestone))
+            atomic_write(target, lambda tmp: tmp.write_text(html, encoding="utf-8"))
             written.append(target)
         return written
     finally:

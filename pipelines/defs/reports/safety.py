@@ -4,12 +4,16 @@
   character a spreadsheet reads as a formula is written as text (OWASP "CSV
   injection"). Only text is guarded: numbers (negative money too) stay numbers.
 - File names: a payer id never becomes a path outside the output folder.
+- Atomic writes: a report or packet replaces the old file whole or not at all.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 import re
+import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -48,3 +52,20 @@ def report_path(out_dir: Path, payer_id: str, ext: str) -> Path:
     if path.parent != out_dir:  # belt and braces: the stem has no separators
         raise ValueError("payer id does not make a safe file name")
     return path
+
+
+def atomic_write(target: Path, write: Callable[[Path], None]) -> None:
+    """Write `target` through `write(temporary path)`, then move it into place in one step.
+
+    The temporary file lies beside the target (same file system, so os.replace is atomic): a
+    reader sees the old file or the new one, never half of one. On any failure the temporary
+    file is removed and the old target stays as it was."""
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=target.suffix, dir=target.parent)
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        os.chmod(tmp, 0o644)  # mkstemp makes 0600; analysts read the reports
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

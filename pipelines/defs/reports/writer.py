@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import importlib
 import multiprocessing
-import os
-import tempfile
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from itertools import repeat
@@ -29,7 +27,7 @@ import duckdb
 from pipelines.defs.reports.data import (
     ReportData, check_report_inputs, known_payers, load_reports_data,
 )
-from pipelines.defs.reports.safety import report_path
+from pipelines.defs.reports.safety import atomic_write, report_path
 from pipelines.read_only import open_read_only
 
 # payers whose reports are written at the same time (the machine has two cores)
@@ -64,15 +62,8 @@ def _connect(warehouse_path: str | Path) -> duckdb.DuckDBPyConnection:
 
 def _write(data: ReportData, fmt: str, out_dir: Path) -> Path:
     target = report_path(out_dir, data.payer_id, fmt)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=f".{fmt}", dir=target.parent)
-    os.close(fd)
-    try:
-        _format_writer(fmt)(data, Path(tmp))
-        os.chmod(tmp, 0o644)  # mkstemp makes 0600; analysts read the reports
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_format = _format_writer(fmt)
+    atomic_write(target, lambda tmp: write_format(data, tmp))
     return target
 
 

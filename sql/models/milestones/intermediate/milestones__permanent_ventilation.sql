@@ -4,7 +4,8 @@
 -- respiratory_support with hours >= 16 and neither acute_reversible_illness
 -- nor perioperative. Gaps and islands: qualifying days only; a missing day, a
 -- day under 16 hours or a marked day is not a qualifying day and so breaks the
--- run (consecutive dates share support_date - row_number).
+-- run (consecutive dates share support_date - row_number). run_min_hours is the
+-- fewest hours of any day of the run: the figure that shows every day reached 16.
 with params as (
     select {{ as_of() }}::date as as_of
 ),
@@ -18,13 +19,14 @@ onset_events as (
 ),
 
 qualifying_days as (
-    select distinct r.payer_id, r.member_id, r.support_date
+    select r.payer_id, r.member_id, r.support_date, min(r.hours) as hours
     from {{ ref('identity__respiratory_support') }} as r
     cross join params as p
     where r.support_date <= p.as_of
       and r.hours >= 16
       and not coalesce(r.acute_reversible_illness, false)
       and not coalesce(r.perioperative, false)
+    group by r.payer_id, r.member_id, r.support_date
 ),
 
 islands as (
@@ -32,6 +34,7 @@ islands as (
         payer_id,
         member_id,
         support_date,
+        hours,
         support_date - cast(row_number() over (
             partition by payer_id, member_id order by support_date
         ) as integer) as island_key
@@ -44,7 +47,8 @@ runs as (
         member_id,
         min(support_date) as run_start,
         max(support_date) as run_end,
-        count(*) as run_days
+        count(*) as run_days,
+        min(hours) as run_min_hours
     from islands
     group by payer_id, member_id, island_key
 ),
@@ -105,6 +109,7 @@ final as (
         r.run_start,
         r.run_end,
         r.run_days,
+        r.run_min_hours,
         p.as_of as as_of_date
     from onset as o
     cross join params as p

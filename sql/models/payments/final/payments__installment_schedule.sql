@@ -17,7 +17,7 @@ with paid as (
         sum(amount)::decimal(18, 2) as paid_amount,
         count(*) as payment_count,
         max(paid_date) as last_paid_date
-    from {{ ref('payments__payments_current') }}
+    from {{ ref('identity__payments') }}
     where paid_date <= {{ as_of() }}
     group by contract_id, payer_id, member_id, installment_number
 ),

@@ -9,7 +9,8 @@
 --                                     assessment not achieving it
 --   unknown (any kind)                one row saying so, without a source: the evidence is absent
 -- source_feed names the feed (assessments, clinical_events, respiratory_support); a respiratory
--- support run is identified by its first and last day ('YYYY-MM-DD..YYYY-MM-DD').
+-- support run is identified by its first and last day ('YYYY-MM-DD..YYYY-MM-DD'), and its value is
+-- the run's fewest hours of any day (every day of the run reached at least that).
 with leaves as (
     select *
     from {{ ref('milestones__criteria_results') }}
@@ -40,7 +41,7 @@ ventilation as (
             else pv_onset_event_id
         end as source_id,
         pv_onset_date as evidence_date,
-        null::decimal(18, 6) as value
+        case when pv_onset_source = 'respiratory_support_run' then pv_run_min_hours end::decimal(18, 6) as value
     from leaves
     where kind = 'ventilator_free_survival' and result = 'not_met' and pv_onset_date <= due_date
 ),

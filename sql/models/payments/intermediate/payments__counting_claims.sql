@@ -9,7 +9,7 @@ with known as (
     select
         *,
         coalesce(response_date <= {{ as_of() }}, false) as answer_arrived
-    from {{ ref('payments__refund_claims_current') }}
+    from {{ ref('identity__refund_claim_log') }}
     where submitted_date <= {{ as_of() }}
 ),
 

@@ -3,7 +3,8 @@
 -- milestone on (contract_id, payer_id, member_id, timepoint_months) and add up,
 -- reversals (negative amounts) included. Part of a refund may be settled against the
 -- payer's installments (offset_amount, core.refund_offsets); the rest is the cash refund,
--- which status compares with what was remitted:  balance = due - offset - remitted.
+-- which status compares with what was remitted:  cash_refund_amount = due - offset,
+-- balance = due - offset - remitted.
 --   unpaid          a cash refund above 0 and net remitted <= 0 (nothing, or reversed back to 0)
 --   partially_paid  0 < net remitted < cash refund
 --   paid            net remitted = cash refund, to the cent
@@ -126,6 +127,7 @@ final as (
             else 0
         end as days_past_due,
         -- extras
+        (refund_due_amount - offset_amount)::decimal(18, 2) as cash_refund_amount,
         milestone_status,
         remittance_count,
         last_remitted_date,
