@@ -226,18 +226,21 @@ def summarize(warehouse: Path, run_id: str) -> str:
                from marts.payer_summary""")[0]
         out.append(f"Refunds: due {_fmt_money(due)}, remitted {_fmt_money(remitted)}, "
                    f"outstanding {_fmt_money(outstanding)}, overdue {_fmt_money(overdue)}")
-        offset, inst_due, inst_due_amount, inst_paid, inst_overdue, to_submit, to_submit_amount, missed, \
-            missed_amount, disputed, rejected = q(
-                """select sum(offset_amount), sum(installments_due), sum(installments_due_amount),
-                          sum(installments_paid_amount), sum(installments_overdue), sum(claims_to_submit),
-                          sum(claims_to_submit_amount), sum(claims_deadline_missed),
-                          sum(claims_deadline_missed_amount), sum(claims_disputed), sum(claims_rejected)
-                   from marts.payer_payments_summary""")[0]
-        out.append(f"Installments: {inst_due or 0} due ({_fmt_money(inst_due_amount)}), paid {_fmt_money(inst_paid)}, "
-                   f"{inst_overdue or 0} overdue; refunds offset against installments {_fmt_money(offset)}")
-        out.append(f"Refund claims: {to_submit or 0} to submit ({_fmt_money(to_submit_amount)}), "
-                   f"{missed or 0} deadline missed ({_fmt_money(missed_amount)}), {disputed or 0} disputed, "
-                   f"{rejected or 0} rejected")
+        cur = con.execute(
+            """select coalesce(sum(offset_amount), 0) as offset_amount, coalesce(sum(installments_due), 0) as due,
+                      sum(installments_due_amount) as due_amount, sum(installments_paid_amount) as paid,
+                      coalesce(sum(installments_overdue), 0) as overdue,
+                      coalesce(sum(claims_to_submit), 0) as to_submit, sum(claims_to_submit_amount) as to_submit_amount,
+                      coalesce(sum(claims_deadline_missed), 0) as missed,
+                      sum(claims_deadline_missed_amount) as missed_amount,
+                      coalesce(sum(claims_disputed), 0) as disputed, coalesce(sum(claims_rejected), 0) as rejected
+               from marts.payer_payments_summary""")
+        p = dict(zip([c[0] for c in cur.description], cur.fetchone()))
+        out.append(f"Installments: {p['due']} due ({_fmt_money(p['due_amount'])}), paid {_fmt_money(p['paid'])}, "
+                   f"{p['overdue']} overdue; refunds offset against installments {_fmt_money(p['offset_amount'])}")
+        out.append(f"Refund claims: {p['to_submit']} to submit ({_fmt_money(p['to_submit_amount'])}), "
+                   f"{p['missed']} deadline missed ({_fmt_money(p['missed_amount'])}), "
+                   f"{p['disputed']} disputed, {p['rejected']} rejected")
         return "\n".join(printable(line) for line in out)
     finally:
         con.close()
