@@ -249,6 +249,29 @@ def test_a_broken_mart_invariant_fails_its_dbt_test_blocks_publishing_and_keeps_
     assert sha(warehouse) == before
 
 
+def test_a_mart_row_without_a_required_value_fails_the_marts_not_null_check_and_blocks_publishing(tmp_path):
+    """A copy of the dbt project whose milestone mart leaves status empty: the one not_null check of
+    that mart (sql/tests/generic/not_null_columns.sql, all its required columns) fails, and nothing
+    is published."""
+    landing = small_landing(tmp_path)
+    warehouse = tmp_path / "wh" / "oba.duckdb"
+    project = tmp_path / "sql"
+    shutil.copytree(project_dir(), project, ignore=shutil.ignore_patterns("target", "logs", "dbt_packages"))
+    mart = project / "models" / "refunds" / "final" / "refunds__milestone_status.sql"
+    sql, last = mart.read_text().rsplit("select * from final", 1)
+    mart.write_text(sql + "select * replace (cast(null as varchar) as status) from final" + last)
+
+    job = make_definitions(project).resolve_job_def("nightly")
+    result = job.execute_in_process(run_config=_run_config(str(landing), str(warehouse), "2026-11-21", "WARNING"),
+                                    instance=dg.DagsterInstance.ephemeral(), raise_on_error=False)
+    assert not result.success
+    failed = {e.event_specific_data.check_name for e in result.all_events
+              if e.event_type_value == "ASSET_CHECK_EVALUATION" and not e.event_specific_data.passed}
+    assert "not_null_refunds__milestone_status" in failed
+    executed = {e.step_key for e in result.all_events if e.event_type_value == "STEP_SUCCESS"}
+    assert "published_warehouse" not in executed and not warehouse.exists()
+
+
 def test_a_fully_quarantined_delivery_warns_but_does_not_fail_the_run(tmp_path):
     landing = small_landing(tmp_path)
     write_csv(landing, "remittances", "r.csv", [row("remittances", amount="abc")])
