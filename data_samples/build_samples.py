@@ -240,61 +240,28 @@ def cterm(c, k):
     return c.get(k, DEFAULTS[k])
 
 
-def yaml_criterion(node, indent: int) -> list[str]:
-    pad = " " * indent
-    if isinstance(node, str):
-        return [f"{pad}- {node}"]
-    (k, v), = node.items()
-    if k in ("all", "any"):
-        out = [f"{pad}- {k}:"]
-        for ch in v:
-            out += yaml_criterion(ch, indent + 4)
-        return out
-    if k == "motor_milestone":
-        return [f"{pad}- motor_milestone: {v}"]
-    inner = ", ".join(f"{a}: {b}" for a, b in v.items())
-    return [f"{pad}- {k}: {{{inner}}}"]
+class ContractDumper(yaml.SafeDumper):
+    """safe_dump for contract files: money as a plain number with 2 decimals (2125000.00), lists
+    indented under their key, and no anchors / aliases (the contract loader refuses them)."""
+
+    def increase_indent(self, flow=False, indentless=False):
+        return super().increase_indent(flow, False)
+
+    def ignore_aliases(self, data):
+        return True
+
+
+ContractDumper.add_representer(Decimal, lambda d, v: d.represent_scalar("tag:yaml.org,2002:float", f"{v:.2f}"))
 
 
 def contract_yaml(c: dict) -> str:
-    L = [f"# {c['comment']}", "# Synthetic demo contract (data_samples/build_samples.py)."]
-    L.append(f"contract_id: {c['contract_id']}")
-    L.append(f"payer_id: {c['payer_id']}")
-    L.append(f"product_hcpcs: {c['product_hcpcs']}")
-    L.append(f"effective_from: {iso(c['effective_from'])}")
-    if c.get("effective_to"):
-        L.append(f"effective_to: {iso(c['effective_to'])}")
-    L.append(f"price_basis: {c['price_basis']}")
-    for k in ("refund_cap_pct", "refund_due_days", "missing_evidence", "assessment_selection",
-              "baseline_window_days", "on_disenrollment"):
-        if k in c:
-            L.append(f"{k}: {c[k]}")
-    L += samples_payments.contract_yaml_lines(c)
-    L.append("milestones:")
-    for m in c["milestones"]:
-        L.append(f"  - timepoint_months: {m['timepoint_months']}")
-        for k in ("window_days_before", "window_days_after"):
-            if k in m:
-                L.append(f"    {k}: {m[k]}")
-        L.append(f"    refund_pct: {m['refund_pct']}")
-        crit = m["criteria"]
-        if isinstance(crit, str):
-            L.append(f"    criteria: {crit}")
-        else:
-            (k, v), = crit.items()
-            if k in ("all", "any"):
-                L.append("    criteria:")
-                L.append(f"      {k}:")
-                for ch in v:
-                    L += yaml_criterion(ch, 8)
-            elif k == "motor_milestone":
-                L.append("    criteria:")
-                L.append(f"      motor_milestone: {v}")
-            else:
-                inner = ", ".join(f"{a}: {b}" for a, b in v.items())
-                L.append("    criteria:")
-                L.append(f"      {k}: {{{inner}}}")
-    return "\n".join(L) + "\n"
+    doc = {k: c[k] for k in ("contract_id", "payer_id", "product_hcpcs", "effective_from", "effective_to",
+                             "price_basis", "refund_cap_pct", "refund_due_days", "missing_evidence",
+                             "assessment_selection", "baseline_window_days", "on_disenrollment",
+                             "claim_submission_days", "payment") if c.get(k) is not None}
+    doc["milestones"] = c["milestones"]
+    head = f"# {c['comment']}\n# Synthetic demo contract (data_samples/build_samples.py).\n"
+    return head + yaml.dump(doc, Dumper=ContractDumper, sort_keys=False, default_flow_style=False)
 
 
 # --------------------------------------------------------------------------- roster

@@ -47,24 +47,10 @@ def contract(bs) -> dict:
         "contract_id": CONTRACT_ID, "payer_id": PAYER, "product_hcpcs": "J3399",
         "effective_from": date(2022, 1, 1), "price_basis": bs.PRICE,
         "claim_submission_days": CLAIM_DAYS,
-        "payment": {"installments": [(m, INSTALLMENT) for m in MONTHS],
+        "payment": {"installments": [{"months_after_infusion": m, "amount": INSTALLMENT} for m in MONTHS],
                     "installment_due_days": INSTALLMENT_DUE_DAYS, "refund_settlement": "offset"},
         "milestones": acme["milestones"],
     }
-
-
-def contract_yaml_lines(c: dict) -> list[str]:
-    """The contract's payments.md terms as YAML lines (empty for a contract without them)."""
-    lines = []
-    if "claim_submission_days" in c:
-        lines.append(f"claim_submission_days: {c['claim_submission_days']}")
-    if "payment" in c:
-        p = c["payment"]
-        lines += ["payment:", "  installments:"]
-        lines += [f"    - {{months_after_infusion: {m}, amount: {a}}}" for m, a in p["installments"]]
-        lines += [f"  installment_due_days: {p['installment_due_days']}",
-                  f"  refund_settlement: {p['refund_settlement']}"]
-    return lines
 
 
 def add_children(bs) -> None:

@@ -78,12 +78,14 @@ import json
 import shutil
 import sys
 import time
+from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
+import yaml
 
 from pipelines import REFERENCE_DIR
 from pipelines.defs.ingest.feeds import FEEDS, MOTOR_MILESTONES
@@ -362,51 +364,35 @@ class _Sink:
 # --------------------------------------------------------------------------- contracts
 
 
-def _crit_lines(node, indent: int, bullet: bool) -> list[str]:
-    pad = " " * indent
-    lead = f"{pad}- " if bullet else pad
-    if isinstance(node, str):
-        return [f"{lead}{node}"]
-    (k, v), = node.items()
-    if k in ("all", "any"):
-        out = [f"{lead}{k}:"]
-        for ch in v:
-            out += _crit_lines(ch, indent + (4 if bullet else 2), True)
-        return out
-    if k == "motor_milestone":
-        return [f"{lead}motor_milestone: {v}"]
-    inner = ", ".join(f"{a}: {b}" for a, b in v.items())
-    return [f"{lead}{k}: {{{inner}}}"]
+class _ContractDumper(yaml.SafeDumper):
+    """safe_dump for contract files: money as a plain number with 2 decimals (2125000.00), lists
+    indented under their key, and no anchors / aliases (the contract loader refuses them)."""
+
+    def increase_indent(self, flow=False, indentless=False):
+        return super().increase_indent(flow, False)
+
+    def ignore_aliases(self, data):
+        return True
+
+
+_ContractDumper.add_representer(Decimal, lambda d, v: d.represent_scalar("tag:yaml.org,2002:float", f"{v:.2f}"))
 
 
 def _contract_yaml(c: dict, note: str) -> str:
-    L = [f"# {note}", "# Synthetic benchmark contract (pipelines/synth)."]
-    for k in ("contract_id", "payer_id"):
-        L.append(f"{k}: {c[k]}")
-    L.append("product_hcpcs: J3399")
-    L.append(f"effective_from: {c['effective_from']}")
+    doc = {"contract_id": c["contract_id"], "payer_id": c["payer_id"], "product_hcpcs": "J3399",
+           "effective_from": dt.date.fromisoformat(c["effective_from"])}
     if c.get("effective_to"):
-        L.append(f"effective_to: {c['effective_to']}")
-    L.append("price_basis: 2125000.00")
-    for k in ("refund_cap_pct", "refund_due_days", "missing_evidence", "assessment_selection",
-              "baseline_window_days", "on_disenrollment"):
-        if k in c:
-            L.append(f"{k}: {c[k]}")
-    L += synth_payments.contract_lines(c)
-    L.append("milestones:")
-    for tp, wb, wa, pct, crit in c["milestones"]:
-        L.append(f"  - timepoint_months: {tp}")
-        if wb is not None:
-            L.append(f"    window_days_before: {wb}")
-        if wa is not None:
-            L.append(f"    window_days_after: {wa}")
-        L.append(f"    refund_pct: {pct}")
-        if isinstance(crit, str):
-            L.append(f"    criteria: {crit}")
-        else:
-            L.append("    criteria:")
-            L += _crit_lines(crit, 6, False)
-    return "\n".join(L) + "\n"
+        doc["effective_to"] = dt.date.fromisoformat(c["effective_to"])
+    doc["price_basis"] = Decimal(PRICE_CENTS) / 100
+    doc |= {k: c[k] for k in ("refund_cap_pct", "refund_due_days", "missing_evidence", "assessment_selection",
+                              "baseline_window_days", "on_disenrollment", "claim_submission_days", "payment")
+            if k in c}
+    doc["milestones"] = [
+        {"timepoint_months": tp, **({} if wb is None else {"window_days_before": wb}),
+         **({} if wa is None else {"window_days_after": wa}), "refund_pct": pct, "criteria": crit}
+        for tp, wb, wa, pct, crit in c["milestones"]]
+    head = f"# {note}\n# Synthetic benchmark contract (pipelines/synth).\n"
+    return head + yaml.dump(doc, Dumper=_ContractDumper, sort_keys=False, default_flow_style=False)
 
 
 def _write_contracts(sink: _Sink) -> None:

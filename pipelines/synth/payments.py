@@ -13,6 +13,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import numpy as np
 import pyarrow as pa
 
@@ -21,22 +23,10 @@ from pipelines.defs.ingest.feeds import DISPUTE_REASONS
 INSTALLMENT_CONTRACT = "OBA-FJORDCARE-2023"
 INSTALLMENT_MONTHS = [0, 12, 24, 36, 48]
 INSTALLMENT_DUE_DAYS = 30
-PAYMENT_BLOCK = {"installments": [(m, "425000.00") for m in INSTALLMENT_MONTHS],
+PAYMENT_BLOCK = {"installments": [{"months_after_infusion": m, "amount": Decimal("425000.00")}
+                                  for m in INSTALLMENT_MONTHS],
                  "installment_due_days": INSTALLMENT_DUE_DAYS, "refund_settlement": "offset"}
 CLAIM_SUBMISSION_DAYS = 180
-
-
-def contract_lines(c: dict) -> list[str]:
-    """YAML lines of a contract's payments.md terms (none for a contract without them)."""
-    lines = []
-    if "claim_submission_days" in c:
-        lines.append(f"claim_submission_days: {c['claim_submission_days']}")
-    if "payment" in c:
-        p = c["payment"]
-        lines += ["payment:", "  installments:"]
-        lines += [f"    - {{months_after_infusion: {m}, amount: {a}}}" for m, a in p["installments"]]
-        lines += [f"  installment_due_days: {p['installment_due_days']}", f"  refund_settlement: {p['refund_settlement']}"]
-    return lines
 
 
 def write_payments(g, ch: dict, contract_index: int, seed: int, sink) -> None:
