@@ -221,6 +221,24 @@ def test_blocking_quality_check_stops_the_marts_and_keeps_the_published_file(tmp
     assert "units" in explain_failure(result)
 
 
+def _run_with_milestone_mart_ending(tmp_path, landing, warehouse, final_select: str):
+    """The nightly job on a copy of the dbt project whose milestone mart ends in `final_select`
+    instead of `select * from final`."""
+    project = tmp_path / "sql"
+    shutil.copytree(project_dir(), project, ignore=shutil.ignore_patterns("target", "logs", "dbt_packages"))
+    mart = project / "models" / "refunds" / "final" / "refunds__milestone_status.sql"
+    sql, last = mart.read_text().rsplit("select * from final", 1)
+    mart.write_text(sql + final_select + last)
+    job = make_definitions(project).resolve_job_def("nightly")
+    return job.execute_in_process(run_config=_run_config(str(landing), str(warehouse), "2026-11-21", "WARNING"),
+                                  instance=dg.DagsterInstance.ephemeral(), raise_on_error=False)
+
+
+def _failed_checks(result) -> set[str]:
+    return {e.event_specific_data.check_name for e in result.all_events
+            if e.event_type_value == "ASSET_CHECK_EVALUATION" and not e.event_specific_data.passed}
+
+
 def test_a_broken_mart_invariant_fails_its_dbt_test_blocks_publishing_and_keeps_the_published_file(tmp_path):
     """A copy of the dbt project whose milestone mart duplicates a row: the nightly run fails on
     the mart's dbt tests, says which, and publishes nothing."""
@@ -228,20 +246,11 @@ def test_a_broken_mart_invariant_fails_its_dbt_test_blocks_publishing_and_keeps_
     warehouse = tmp_path / "wh" / "oba.duckdb"
     assert run(landing, warehouse).success
     before = sha(warehouse)
-    project = tmp_path / "sql"
-    shutil.copytree(project_dir(), project, ignore=shutil.ignore_patterns("target", "logs", "dbt_packages"))
-    mart = project / "models" / "refunds" / "final" / "refunds__milestone_status.sql"
-    sql, last = mart.read_text().rsplit("select * from final", 1)
-    mart.write_text(sql + "select * from final union all (select * from final limit 1)" + last)
-
-    job = make_definitions(project).resolve_job_def("nightly")
-    result = job.execute_in_process(run_config=_run_config(str(landing), str(warehouse), "2026-11-21", "WARNING"),
-                                    instance=dg.DagsterInstance.ephemeral(), raise_on_error=False)
+    result = _run_with_milestone_mart_ending(
+        tmp_path, landing, warehouse, "select * from final union all (select * from final limit 1)")
     assert not result.success
-    failed = {e.event_specific_data.check_name for e in result.all_events
-              if e.event_type_value == "ASSET_CHECK_EVALUATION" and not e.event_specific_data.passed}
-    assert failed == {"milestones__one_status_row_per_episode_milestone",
-                      "unique_key_refunds__milestone_status_episode_id__timepoint_months"}
+    assert _failed_checks(result) == {"milestones__one_status_row_per_episode_milestone",
+                                      "unique_key_refunds__milestone_status_episode_id__timepoint_months"}
     message = explain_failure(result)
     assert "milestones__one_status_row_per_episode_milestone" in message
     executed = {e.step_key for e in result.all_events if e.event_type_value == "STEP_SUCCESS"}
@@ -255,19 +264,10 @@ def test_a_mart_row_without_a_required_value_fails_the_marts_not_null_check_and_
     is published."""
     landing = small_landing(tmp_path)
     warehouse = tmp_path / "wh" / "oba.duckdb"
-    project = tmp_path / "sql"
-    shutil.copytree(project_dir(), project, ignore=shutil.ignore_patterns("target", "logs", "dbt_packages"))
-    mart = project / "models" / "refunds" / "final" / "refunds__milestone_status.sql"
-    sql, last = mart.read_text().rsplit("select * from final", 1)
-    mart.write_text(sql + "select * replace (cast(null as varchar) as status) from final" + last)
-
-    job = make_definitions(project).resolve_job_def("nightly")
-    result = job.execute_in_process(run_config=_run_config(str(landing), str(warehouse), "2026-11-21", "WARNING"),
-                                    instance=dg.DagsterInstance.ephemeral(), raise_on_error=False)
+    result = _run_with_milestone_mart_ending(
+        tmp_path, landing, warehouse, "select * replace (cast(null as varchar) as status) from final")
     assert not result.success
-    failed = {e.event_specific_data.check_name for e in result.all_events
-              if e.event_type_value == "ASSET_CHECK_EVALUATION" and not e.event_specific_data.passed}
-    assert "not_null_refunds__milestone_status" in failed
+    assert "not_null_refunds__milestone_status" in _failed_checks(result)
     executed = {e.step_key for e in result.all_events if e.event_type_value == "STEP_SUCCESS"}
     assert "published_warehouse" not in executed and not warehouse.exists()
 
