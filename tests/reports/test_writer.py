@@ -7,6 +7,7 @@ import csv
 import datetime as dt
 import html
 import re
+import textwrap
 import zipfile
 from decimal import Decimal
 from pathlib import Path
@@ -14,9 +15,12 @@ from pathlib import Path
 import duckdb
 import openpyxl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pipelines.defs.reports.safety import safe_file_stem
 from pipelines.defs.reports.writer import write_all_reports, write_report
+from pipelines.defs.reports.xlsx_report import _lines
 from tests.refunds.builders import AS_OF, D, add_contract, add_episode
 from tests.reports.warehouse import (
     A_FIX, A_INJECTION_MEMBER, A_INJECTION_REASON, B_SECRETS, MODELS, add_payer_only, build_warehouse,
@@ -124,6 +128,18 @@ def test_xlsx_columns_fit_their_values_and_long_text_wraps(reports_a):
                 assert all(c.alignment.wrap_text for c in values), (ws.title, header)
             elif values and all(c.data_type == "s" for c in values):
                 assert width >= max(len(c.value) for c in values), (ws.title, header)
+
+
+@settings(max_examples=300, deadline=None)
+@given(words=st.lists(st.text(alphabet="abc-0123456789:;()[]", min_size=1, max_size=90), max_size=40),
+       width=st.integers(min_value=3, max_value=62))
+def test_a_wrapped_rows_height_counts_the_lines_its_text_wraps_to_at_spaces(words, width):
+    """The row height of long text: as many lines as the text takes wrapped at spaces, a word
+    longer than a line broken (textwrap's count, without its breaks after hyphens)."""
+    text = " ".join(words)
+    per_line = max(int((width - 2) * 1.15), 1)
+    expected = max(1, len(textwrap.wrap(text, per_line, break_on_hyphens=False))) if len(text) > per_line else 1
+    assert _lines(text, width) == expected
 
 
 def test_xlsx_data_sheets_are_typed(warehouse, reports_a):
