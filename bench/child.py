@@ -7,12 +7,13 @@ import json
 import sys
 import time
 
-import dagster as dg
-
 from pipelines.cli import execute_nightly
 
 
 def main() -> int:
+    # imported here, as `oba` does: the run's report workers import this module again (spawn)
+    import dagster as dg
+
     landing, warehouse, as_of, out = sys.argv[1:5]
     instance = dg.DagsterInstance.ephemeral()
     t0 = time.perf_counter()

@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from pipelines.read_only import open_read_only
-from pipelines.warehouse import DEFAULT_LANDING, DEFAULT_WAREHOUSE, parse_as_of
+from pipelines.settings import DEFAULT_LANDING, DEFAULT_WAREHOUSE, parse_as_of
 
 RUN_LOG_LEVEL = "DEBUG"  # Dagster's log lines in the run's log file: every event, each step's start and end
 

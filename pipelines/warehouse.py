@@ -29,7 +29,6 @@ import contextlib
 import datetime as dt
 import fcntl
 import os
-import re
 import shutil
 import threading
 from collections.abc import Iterator
@@ -40,9 +39,8 @@ import duckdb
 from pydantic import PrivateAttr
 
 from pipelines import schema
+from pipelines.settings import DEFAULT_LANDING, DEFAULT_WAREHOUSE, parse_as_of
 
-DEFAULT_WAREHOUSE = "warehouse/oba.duckdb"
-DEFAULT_LANDING = "data_samples/landing"
 # DuckDB's own cap; keeps a national-scale run inside a few GiB on a 24 GiB box.
 DEFAULT_MEMORY_LIMIT = "4GB"
 # Files written in DuckDB 2.0's own format cannot be opened by DuckDB 1.x, which many analysts'
@@ -59,18 +57,6 @@ def build_path_for(published: Path) -> Path:
 def lock_path_for(published: Path) -> Path:
     """The file a run locks from prepare_build to its teardown: one run at a time builds a warehouse."""
     return published.with_name(published.name + ".lock")
-
-
-def parse_as_of(text: str | None) -> dt.date:
-    if not text:
-        return dt.date.today()
-    try:
-        # fromisoformat alone also takes week dates ('2026-W47-6') and compact forms
-        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-            raise ValueError
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise ValueError(f"as-of date {text!r} is not a date YYYY-MM-DD") from None
 
 
 def _resolve(p: str) -> Path:

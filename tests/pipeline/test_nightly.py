@@ -26,7 +26,8 @@ from pipelines.defs.dbt.assets import STEP_NAME
 from pipelines.defs.dbt.project import project_dir
 from pipelines.defs import publish
 from pipelines.defs.reports import writer
-from pipelines.warehouse import build_path_for, parse_as_of
+from pipelines.settings import parse_as_of
+from pipelines.warehouse import build_path_for
 from tests.landing import CONTRACT_YAML, block_claims_with_units_above_half, row, write_csv, write_text
 
 # spec/outputs.md, "Tables and views analysts rely on": names and columns are fixed.
