@@ -104,7 +104,7 @@ def _write_cell(ws: Worksheet, row: int, col: int, value: Any, f: _Formats,
     if isinstance(value, bool):
         ws.write_boolean(row, col, value, f.text)
     elif isinstance(value, dt.date):
-        ws.write_datetime(row, col, dt.datetime.combine(value, dt.time()), f.date)
+        ws.write_datetime(row, col, value, f.date)  # XlsxWriter takes a date as it is
     elif isinstance(value, (int, float, Decimal)):
         ws.write_number(row, col, float(value), f.money if money else f.number)
     else:
