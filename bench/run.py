@@ -39,7 +39,6 @@ from __future__ import annotations
 import argparse
 import json
 import platform
-import resource
 import shutil
 import subprocess
 import sys
@@ -105,21 +104,18 @@ def reference_read(landing: Path, kind: str = "count") -> dict:
 
 
 def measured_run(landing: Path, warehouse: Path, as_of: str, timings: Path) -> dict:
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     t0 = time.perf_counter()
     proc = subprocess.run(
         [sys.executable, "-m", "bench.child", str(landing), str(warehouse), as_of, str(timings)],
         capture_output=True, text=True,
     )
     wall = time.perf_counter() - t0
-    peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     if proc.returncode != 0:
         sys.stderr.write(proc.stderr[-4000:])
         raise SystemExit(f"nightly run failed at {landing}")
     data = json.loads(timings.read_text())
     data["wall_s"] = round(wall, 3)
-    # ru_maxrss of RUSAGE_CHILDREN is the largest child so far; report it if this run set it
-    data["peak_rss_mib"] = round(max(peak_kib, before) / 1024, 1)
+    # data["peak_rss_mib"]: the run's largest process, as the child measured it (bench/child.py)
     return data
 
 
