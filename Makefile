@@ -31,7 +31,7 @@ test: setup
 dev: $(STAMP)
 	$(BIN)/dagster dev -m pipelines.definitions
 
-# The README's Performance table: three scales, median of three runs each (~12 min).
+# The README's Performance table: three scales, median of three runs each (~25 min).
 # A quicker look: make bench SCALES=1000 REPEAT=1 OUT=/tmp/bench.json
 SCALES ?= 1000,3000,10000
 REPEAT ?= 3
