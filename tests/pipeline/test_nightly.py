@@ -19,13 +19,13 @@ import dagster as dg
 import duckdb
 import pytest
 
-from pipelines import warehouse as warehouse_module
 from pipelines.cli import _run_config, execute_nightly, explain_failure, main, published_by, summarize
 from pipelines.definitions import make_definitions
 from pipelines.defs.dbt.assets import STEP_NAME
 from pipelines.defs.dbt.project import project_dir
 from pipelines.defs import publish
 from pipelines.defs.reports import writer
+from pipelines import settings
 from pipelines.settings import parse_as_of
 from pipelines.warehouse import build_path_for
 from tests.landing import CONTRACT_YAML, block_claims_with_units_above_half, row, write_csv, write_text
@@ -392,7 +392,7 @@ def test_today_is_read_once_a_run_so_a_run_past_midnight_has_one_as_of_date(tmp_
             reads.append(1)
             return dt.date(2026, 11, 20) if len(reads) == 1 else dt.date(2026, 11, 21)
 
-    monkeypatch.setattr(warehouse_module, "dt", types.SimpleNamespace(date=Clock))
+    monkeypatch.setattr(settings, "dt", types.SimpleNamespace(date=Clock))
     warehouse = tmp_path / "oba.duckdb"
     assert run(small_landing(tmp_path), warehouse, as_of="").success  # no as-of: today
     con = duckdb.connect(str(warehouse), read_only=True)
