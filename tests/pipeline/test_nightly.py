@@ -19,13 +19,13 @@ import dagster as dg
 import duckdb
 import pytest
 
+from pipelines import settings
 from pipelines.cli import _run_config, execute_nightly, explain_failure, main, published_by, summarize
 from pipelines.definitions import make_definitions
 from pipelines.defs.dbt.assets import STEP_NAME
 from pipelines.defs.dbt.project import project_dir
 from pipelines.defs import publish
 from pipelines.defs.reports import writer
-from pipelines import settings
 from pipelines.settings import parse_as_of
 from pipelines.warehouse import build_path_for
 from tests.landing import CONTRACT_YAML, block_claims_with_units_above_half, row, write_csv, write_text
