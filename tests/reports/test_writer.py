@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from pipelines.defs.reports.safety import safe_file_stem
 from pipelines.defs.reports.writer import write_all_reports, write_report
-from pipelines.defs.reports.xlsx_report import _lines
+from pipelines.defs.reports.xlsx_report import _chars_per_line, _lines
 from tests.refunds.builders import AS_OF, D, add_contract, add_episode
 from tests.reports.warehouse import (
     A_FIX, A_INJECTION_MEMBER, A_INJECTION_REASON, B_SECRETS, MODELS, add_payer_only, build_warehouse,
@@ -137,7 +137,7 @@ def test_a_wrapped_rows_height_counts_the_lines_its_text_wraps_to_at_spaces(word
     """The row height of long text: as many lines as the text takes wrapped at spaces, a word
     longer than a line broken (textwrap's count, without its breaks after hyphens)."""
     text = " ".join(words)
-    per_line = max(int((width - 2) * 1.15), 1)
+    per_line = _chars_per_line(width)
     expected = max(1, len(textwrap.wrap(text, per_line, break_on_hyphens=False))) if len(text) > per_line else 1
     assert _lines(text, width) == expected
 

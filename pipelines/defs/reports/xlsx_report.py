@@ -68,18 +68,24 @@ def _widths(table: Table) -> list[float]:
     return widths
 
 
-def _lines(text: str, width: float) -> int:
-    """Lines `text` takes wrapped at spaces in a column `width` characters wide, less the
-    indent; a word longer than a line is broken, from the end of the line it starts on. A
+def _chars_per_line(width: float) -> int:
+    """Characters of text on one line of a column `width` characters wide, less the indent. A
     column's width counts the digit '0'; text averages about 1.15 characters in that space
-    (checked on the evidence texts in LibreOffice).
+    (checked on the evidence texts in LibreOffice)."""
+    return max(int((width - 2) * 1.15), 1)
+
+
+def _lines(text: str, width: float) -> int:
+    """Lines `text` takes wrapped at spaces in a column `width` characters wide
+    (`_chars_per_line`); a word longer than a line is broken, from the end of the line it
+    starts on.
 
     Spreadsheet programs also break after a hyphen; this count does not, so a row is at times a
     line taller than it needs, never shorter. It is the number of lines
     textwrap.wrap(break_on_hyphens=False) makes of words one space apart, counted without
     building them: a twelfth of textwrap's time, about 3 s of CPU a night over the long texts
     of six payers at 10,000 episodes (docs/performance.md)."""
-    per_line = max(int((width - 2) * 1.15), 1)
+    per_line = _chars_per_line(width)
     if len(text) <= per_line:  # fits on one line: no need to wrap it
         return 1
     lines, used = 1, 0  # used: characters on the current line
