@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from pipelines.read_only import open_read_only
+from pipelines.runtime import collect_garbage_less_often
 from pipelines.settings import DEFAULT_LANDING, DEFAULT_WAREHOUSE, parse_as_of
 
 RUN_LOG_LEVEL = "DEBUG"  # Dagster's log lines in the run's log file: every event, each step's start and end
@@ -49,7 +50,9 @@ def execute_nightly(landing: str, warehouse: str, as_of: str, instance=None, run
                     log_level: str = "WARNING"):
     """Run the `nightly` job in-process, exactly as the schedule does. Returns the Dagster result.
 
-    Dagster's console logger writes its lines at `log_level` and above to stderr."""
+    Dagster's console logger writes its lines at `log_level` and above to stderr. Sets this process's
+    garbage-collector threshold for the night (pipelines/runtime.py) before the definitions load."""
+    collect_garbage_less_often()
     import dagster as dg
 
     from pipelines.definitions import defs

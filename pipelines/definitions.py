@@ -11,7 +11,12 @@ from pipelines.defs.ingest.assets import FEED_ASSETS, contracts, warehouse_build
 from pipelines.defs.publish import payer_reports_asset, publish_asset
 from pipelines.defs.quality.checks import GX_CHECKS
 from pipelines.defs.schedules import landing_zone_sensor, nightly_job, nightly_schedule
+from pipelines.runtime import collect_garbage_less_often
 from pipelines.warehouse import default_resource
+
+# the processes that load these definitions to run the job (the daemon's runs, `dagster dev`);
+# `oba run` sets it earlier, before it imports this module (pipelines/cli.py execute_nightly)
+collect_garbage_less_often()
 
 
 def make_definitions(dbt_project: Path | None = None) -> dg.Definitions:

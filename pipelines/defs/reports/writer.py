@@ -29,6 +29,7 @@ from pipelines.defs.reports.data import (
 )
 from pipelines.defs.reports.safety import atomic_write, report_path
 from pipelines.read_only import open_read_only
+from pipelines.runtime import collect_garbage_less_often
 
 # payers whose reports are written at the same time (the machine has two cores)
 PARALLEL_PAYERS = 2
@@ -122,7 +123,8 @@ def write_all_reports(
         return write_payer_reports(warehouse_path, payers, formats, out_dir)
     # spawn, not fork: the nightly job's process runs DuckDB's and Dagster's threads
     with ProcessPoolExecutor(max_workers=min(PARALLEL_PAYERS, len(payers)),
-                             mp_context=multiprocessing.get_context("spawn")) as pool:
+                             mp_context=multiprocessing.get_context("spawn"),
+                             initializer=collect_garbage_less_often) as pool:
         written = pool.map(write_payer_reports, repeat(warehouse_path), [[p] for p in payers],
                            repeat(formats), repeat(out_dir))
         return [path for paths in written for path in paths]
