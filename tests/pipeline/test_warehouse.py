@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -9,7 +10,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines.warehouse import WarehouseResource
+from pipelines.warehouse import WarehouseResource, copy_past_the_page_cache
 
 
 def resource(tmp_path: Path) -> WarehouseResource:
@@ -104,3 +105,21 @@ def test_the_lock_of_a_killed_run_does_not_outlive_it(tmp_path):
     wh = resource(tmp_path)
     wh.prepare_build()
     wh.teardown_after_execution(None)
+
+
+@pytest.mark.parametrize("size", [0, 4096 * 3 + 262_144 * 2, 8 * 2**20 + 12_345])
+def test_the_build_copy_is_the_published_file_byte_for_byte(tmp_path, size):
+    """Direct I/O moves whole blocks; a file of any length, a short last block included, is copied exactly."""
+    source, target = tmp_path / "published.duckdb", tmp_path / "build.duckdb"
+    source.write_bytes(os.urandom(size))
+    target.write_bytes(b"a stale build, longer than the new copy" * 1000)
+    copy_past_the_page_cache(source, target)
+    assert target.read_bytes() == source.read_bytes()
+
+
+def test_without_dd_the_build_copy_falls_back_to_the_page_cache(tmp_path, monkeypatch):
+    source, target = tmp_path / "published.duckdb", tmp_path / "build.duckdb"
+    source.write_bytes(os.urandom(300_001))
+    monkeypatch.setenv("PATH", str(tmp_path / "no-programs-here"))
+    copy_past_the_page_cache(source, target)
+    assert target.read_bytes() == source.read_bytes()
