@@ -149,10 +149,6 @@ def verdicts(result: dict) -> list[str]:
     return lines
 
 
-def group_time(steps: dict, prefixes: tuple[str, ...]) -> float:
-    return round(sum(v for k, v in steps.items() if k.startswith(prefixes)), 3)
-
-
 # What a run's time is made of, by the kind of work its steps do (checks before loads: a GX
 # check's step key starts with its feed's). "orchestration" is the total outside any step:
 # Dagster starting the run and importing the definitions.
@@ -236,10 +232,6 @@ def bench_scale(episodes: int, seed: int, days: int, workdir: Path, as_of: str, 
     rebuild = median_run(rebuilds)
     published.unlink()
     touched = episodes_touched(landing, next_day["last_day"], warehouse)
-    milestone_steps = ("core__milestone", "core__criteria", "core__person_evidence", "core__permanent_ventilation",
-                       "core__assessment_evidence", "marts__assessment_worklist")
-    recon_steps = ("core__milestone_refunds", "marts__milestone_status", "marts__refund_reconciliation",
-                   "marts__payer_summary", "marts__refunds_at_risk")
     return {
         "episodes": episodes,
         "synth_seconds": synth_s,
@@ -262,10 +254,6 @@ def bench_scale(episodes: int, seed: int, days: int, workdir: Path, as_of: str, 
             "incremental_over_full": round(incremental["total_s"] / full["total_s"], 3),
             "rebuild_over_full": round(rebuild["total_s"] / full["total_s"], 3),
         },
-        "marts_seconds": {
-            "milestones": group_time(full["steps"], milestone_steps),
-            "reconciliation": group_time(full["steps"], recon_steps),
-        },
     }
 
 
@@ -273,7 +261,7 @@ def print_table(results: list[dict]) -> None:
     print()
     print(f"{'episodes':>9} {'reference s':>12} {'per file s':>11} {'parse s':>8} {'store s':>8} {'full s':>9} "
           f"{'full/ref':>9} {'full/per file':>14} {'full/parse':>11} {'full/store':>11} "
-          f"{'incr s':>8} {'incr/full':>10} {'rebuild s':>10} {'touched':>8} {'peak MiB':>9} {'milestones s':>13} {'recon s':>8}")
+          f"{'incr s':>8} {'incr/full':>10} {'rebuild s':>10} {'touched':>8} {'peak MiB':>9}")
     for r in results:
         print(f"{r['episodes']:>9} {r['reference']['seconds']:>12.2f} {r['count_per_file_reference']['seconds']:>11.2f} "
               f"{r['parse_reference']['seconds']:>8.2f} {r['store_reference']['seconds']:>8.2f} "
@@ -283,8 +271,7 @@ def print_table(results: list[dict]) -> None:
               f"{r['incremental']['total_s']:>8.2f} "
               f"{r['ratios']['incremental_over_full']:>10.3f} {r['rebuild']['total_s']:>10.2f} "
               f"{r['episodes_touched_by_next_day']['share']:>8.1%} "
-              f"{max(r[k]['peak_rss_mib'] for k in ('full', 'incremental', 'rebuild')):>9.0f} "
-              f"{r['marts_seconds']['milestones']:>13.2f} {r['marts_seconds']['reconciliation']:>8.2f}")
+              f"{max(r[k]['peak_rss_mib'] for k in ('full', 'incremental', 'rebuild')):>9.0f}")
     for r in results:
         scale = "" if r["episodes"] == TARGET_EPISODES else f" (the targets are set at {TARGET_EPISODES:,})"
         print(f"\nTargets at {r['episodes']:,} episodes{scale}:")
@@ -305,14 +292,6 @@ def print_table(results: list[dict]) -> None:
                                          for k, w in (("full", 8), ("incremental", 12), ("rebuild", 8))))
     floor = sum(v for p, v in runs["incremental"].items() if p not in ("models", "reports"))
     print(f"  the incremental run without its models and reports: {floor / full_s:.1%} of the full run")
-    if len(results) > 1:
-        base = results[0]
-        print("\nLinearity (cost per episode relative to the smallest scale):")
-        for r in results[1:]:
-            k = r["episodes"] / base["episodes"]
-            for part in ("milestones", "reconciliation"):
-                b = base["marts_seconds"][part] or 1e-9
-                print(f"  {part:15} x{k:.0f} episodes -> x{r['marts_seconds'][part] / b:.2f} time")
 
 
 def main(argv=None) -> int:
